@@ -1,0 +1,90 @@
+// Builds three bundles: the extension host (Node/CJS, `vscode` external), the CLI (Node/CJS) and the
+// chat webview (browser/IIFE). `--watch` prints the lines the `$esbuild-watch` problem matcher reads.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const require = createRequire(import.meta.url);
+
+/** Vectra's package entry pulls in OpenAI, gRPC, cheerio and more; Lore needs only the index. */
+const vectraSlim = {
+  name: 'vectra-slim',
+  setup(build) {
+    build.onResolve({ filter: /^vectra$/ }, () => ({ path: path.resolve('src/core/store/vectraEntry.js') }));
+  },
+};
+
+const watchLog = {
+  name: 'watch-log',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+function copyGrammars() {
+  const from = path.dirname(require.resolve('@vscode/tree-sitter-wasm/package.json'));
+  mkdirSync('dist/grammars', { recursive: true });
+  cpSync(path.join(from, 'wasm'), 'dist/grammars', {
+    recursive: true,
+    filter: (src) => !src.endsWith('.d.ts') && !/tree-sitter-(css|ini|regex|powershell)\.wasm$/.test(src),
+  });
+}
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'silent',
+  plugins: [vectraSlim, watchLog],
+};
+
+const contexts = await Promise.all([
+  esbuild.context({
+    ...common,
+    entryPoints: { extension: 'src/extension.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  }),
+  esbuild.context({
+    ...common,
+    entryPoints: { cli: 'src/cli.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  ...(existsSync('src/webview/main.ts')
+    ? [esbuild.context({
+        ...common,
+        entryPoints: { webview: 'src/webview/main.ts' },
+        outdir: 'dist',
+        platform: 'browser',
+        format: 'iife',
+        target: 'es2022',
+      })]
+    : []),
+]);
+
+copyGrammars();
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  const results = await Promise.allSettled(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+  if (results.some((r) => r.status === 'rejected' || r.value.errors.length)) process.exit(1);
+}

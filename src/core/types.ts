@@ -1,0 +1,52 @@
+// The shapes that flow between Lore's core stages (scanner -> chunker -> embedder -> store -> retriever).
+// Plain data only: every stage is testable on its own and reused by the extension host and the CLI.
+
+/** A piece of a file that is embedded and searched as one unit. */
+export interface Chunk {
+  /** Stable id: derived from path, position and content hash (see `chunkId`). */
+  id: string;
+  /** POSIX path relative to the indexed folder. */
+  path: string;
+  /** 1-based, inclusive. */
+  startLine: number;
+  /** 1-based, inclusive. */
+  endLine: number;
+  /** Language id (VS Code style: 'typescript', 'python', 'markdown', 'plaintext', ...). */
+  language: string;
+  /** Declaration name (`Class.method`, `functionName`) or heading path (`Guide > Install`), if any. */
+  symbol?: string;
+  /** Enclosing signature or heading path kept as context when a large unit was split. */
+  context?: string;
+  /** The chunk's text, secrets already masked. */
+  text: string;
+  /** Hex SHA-256 (first 32 chars) of `text` (+ `context`): the embedding cache key. */
+  hash: string;
+}
+
+/** A file the scanner accepted. */
+export interface ScannedFile {
+  /** POSIX path relative to the indexed folder. */
+  path: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A file the scanner or indexer passed over, with a reason a user can read. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** One hit from the store, before fusion. */
+export interface SearchHit {
+  chunk: Chunk;
+  score: number;
+}
+
+/** What `lore query --json` prints per result, and what the retriever returns. */
+export interface RetrievedChunk extends SearchHit {
+  via: Array<'vector' | 'lexical'>;
+}
+
+export type IndexMode = 'hybrid' | 'lexical';
