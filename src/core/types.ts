@@ -50,3 +50,15 @@ export interface RetrievedChunk extends SearchHit {
 }
 
 export type IndexMode = 'hybrid' | 'lexical';
+
+/** What retrieval needs from the store; `LoreStore` implements it. */
+export interface SearchIndex {
+  /** Best first; scores comparable only within one call. */
+  lexicalSearch(query: string, k: number): SearchHit[];
+  /** Cosine similarity, best first; [] when no vectors exist. */
+  vectorSearch(vector: Float32Array, k: number): SearchHit[];
+  /** Number of chunks that have a vector. */
+  vectorCount(): number;
+  /** The chunks of one file, in line order (for merging neighbours). */
+  chunksOf(path: string): Chunk[];
+}

@@ -1,0 +1,2 @@
+console.error('lore: not built yet');
+process.exit(1);
