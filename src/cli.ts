@@ -1,2 +1,238 @@
-console.error('lore: not built yet');
-process.exit(1);
+// `lore index|query|status|ask`: the headless face of the same core the extension uses.
+// Exit codes: 0 ok, 1 a failure the user must fix (missing folder, unreadable store, Ollama needed
+// but unreachable for `ask`), 2 usage errors. Never a stack trace.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { normalizeHost } from './core/embed';
+import { runAsk } from './core/ask';
+import { DEFAULT_MAX_FILE_BYTES, defaultStoreDir, openWorkspaceIndex, type WorkspaceIndex } from './core/workspaceIndex';
+
+const USAGE = `Usage:
+  lore index  <folder> [--store DIR] [--host URL] [--embed-model NAME] [--no-embed] [--json]
+  lore query  <folder> <question> [-k N] [--store DIR] [--host URL] [--json]
+  lore ask    <folder> <question> [--model NAME] [--host URL] [--store DIR] [-k N]
+  lore status <folder> [--store DIR] [--json]
+
+The Ollama host defaults to $OLLAMA_HOST, then http://127.0.0.1:11434.
+The index is kept outside the folder, in $LORE_HOME or ~/.cache/lore/<folder>-<id>, unless --store is given.`;
+
+class UsageError extends Error {}
+class UserError extends Error {}
+
+const DEFAULT_EMBED_MODEL = 'nomic-embed-text';
+const DEFAULT_CHAT_MODEL = 'llama3.2';
+
+const OPTION_SPECS = {
+  index: { store: 'string', host: 'string', 'embed-model': 'string', 'no-embed': 'boolean', json: 'boolean' },
+  query: { store: 'string', host: 'string', k: 'string', json: 'boolean' },
+  ask: { store: 'string', host: 'string', k: 'string', model: 'string' },
+  status: { store: 'string', json: 'boolean' },
+} as const;
+type Command = keyof typeof OPTION_SPECS;
+const POSITIONALS: Record<Command, number> = { index: 1, query: 2, ask: 2, status: 1 };
+
+interface Parsed {
+  command: Command;
+  folder: string;
+  question?: string;
+  values: Record<string, string | boolean | undefined>;
+}
+
+export function parseCommandLine(argv: string[]): Parsed {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') throw new UsageError('');
+  if (!(command in OPTION_SPECS)) throw new UsageError(`unknown command '${command}'`);
+  const cmd = command as Command;
+  const spec = OPTION_SPECS[cmd];
+  const options = Object.fromEntries(
+    Object.entries(spec).map(([name, type]) => [name, name === 'k' ? { type, short: 'k' } : { type }]),
+  ) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const want = POSITIONALS[cmd];
+  if (parsed.positionals.length !== want) {
+    throw new UsageError(`'lore ${cmd}' takes ${want === 1 ? 'a folder' : 'a folder and a question'}, got ${parsed.positionals.length} argument(s)`);
+  }
+  const values = parsed.values as Parsed['values'];
+  if (values.k !== undefined && !/^[1-9]\d{0,3}$/.test(String(values.k))) throw new UsageError(`-k takes a whole number from 1 to 9999, got '${values.k}'`);
+  if (values.host !== undefined) {
+    try {
+      normalizeHost(String(values.host));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  return { command: cmd, folder: parsed.positionals[0], question: parsed.positionals[1], values };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { command, folder, question, values } = parseCommandLine(argv);
+  const root = path.resolve(folder);
+  const stat = await fs.stat(root).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new UserError(`folder not found: ${folder}`);
+  const storeDir = path.resolve((values.store as string | undefined) ?? defaultStoreDir(root));
+  const host = normalizeHost(values.host as string | undefined);
+  const json = values.json === true;
+  const warn = (line: string) => process.stderr.write(`lore: ${line}\n`);
+
+  if (command !== 'index' && !(await storeExists(storeDir))) {
+    throw new UserError(`no index at ${storeDir}: run 'lore index ${folder}' first`);
+  }
+
+  const embedModel = command === 'index' ? (values['no-embed'] ? undefined : ((values['embed-model'] as string) ?? DEFAULT_EMBED_MODEL)) : undefined;
+  const index = await openIndex({ root, storeDir, host, embedModel, log: warn });
+  try {
+    switch (command) {
+      case 'index':
+        return await runIndex(index, json, warn);
+      case 'status':
+        return await runStatus(index, storeDir, json);
+      case 'query':
+        return await runQuery(root, storeDir, host, question!, Number(values.k ?? 8), json, warn);
+      case 'ask':
+        return await runAskCommand(root, storeDir, host, question!, (values.model as string) ?? DEFAULT_CHAT_MODEL, Number(values.k ?? 8), warn);
+    }
+  } finally {
+    await index.close();
+  }
+}
+
+async function openIndex(o: { root: string; storeDir: string; host: string; embedModel?: string; log: (l: string) => void }): Promise<WorkspaceIndex> {
+  try {
+    return await openWorkspaceIndex({ ...o, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
+  } catch (err) {
+    throw new UserError(`cannot open the index at ${o.storeDir}: ${(err as Error).message}`);
+  }
+}
+
+async function runIndex(index: WorkspaceIndex, json: boolean, warn: (l: string) => void): Promise<number> {
+  const probe = await index.probeEmbeddings();
+  if (probe && !probe.ok) {
+    warn(`${probe.message}; indexing lexical-only (embeddings catch up on the next run)`);
+    index.setEmbeddingsEnabled(false);
+  }
+  const result = await index.indexer.syncAll();
+  if (result.embedError) warn(`embeddings incomplete: ${result.embedError.message}`);
+  const summary = {
+    files: result.files,
+    chunks: result.chunks,
+    embedded: result.embedded,
+    skipped: result.skipped.length,
+    durationMs: result.durationMs,
+    mode: result.mode,
+  };
+  if (json) process.stdout.write(JSON.stringify(summary) + '\n');
+  else {
+    process.stdout.write(
+      `Indexed ${summary.files} files (${summary.chunks} chunks, ${result.changed} changed, ${result.removed} removed) in ${summary.durationMs} ms; ` +
+        `embedded ${summary.embedded}; mode ${summary.mode}; skipped ${summary.skipped}\n`,
+    );
+    for (const s of result.skipped) process.stdout.write(`  skipped ${s.path}: ${s.reason}\n`);
+  }
+  return 0;
+}
+
+async function runStatus(index: WorkspaceIndex, storeDir: string, json: boolean): Promise<number> {
+  const stats = await index.store.stats();
+  const status = { store: storeDir, ...stats, mode: stats.vectors > 0 && stats.vectors === stats.chunks ? 'hybrid' : 'lexical' };
+  if (json) process.stdout.write(JSON.stringify(status) + '\n');
+  else {
+    process.stdout.write(
+      [
+        `Store:       ${storeDir}`,
+        `Files:       ${stats.files}`,
+        `Chunks:      ${stats.chunks}`,
+        `Vectors:     ${stats.vectors}${stats.embedModel ? ` (${stats.embedModel}, ${stats.dims} dims)` : ''}`,
+        `Mode:        ${status.mode}`,
+        `Disk:        ${(stats.diskBytes / 1024 / 1024).toFixed(1)} MiB`,
+      ].join('\n') + '\n',
+    );
+  }
+  return 0;
+}
+
+/** Query and ask open the index with the model its vectors were made with, so the question is embedded alike. */
+async function openForSearch(root: string, storeDir: string, host: string, warn: (l: string) => void): Promise<{ index: WorkspaceIndex; mode: 'hybrid' | 'lexical' }> {
+  const probeIndex = await openIndex({ root, storeDir, host, log: warn });
+  const model = (await probeIndex.store.stats()).embedModel;
+  if (!model || probeIndex.store.vectorCount() === 0) return { index: probeIndex, mode: 'lexical' };
+  await probeIndex.close();
+  const index = await openIndex({ root, storeDir, host, embedModel: model, log: warn });
+  const probe = await index.probeEmbeddings();
+  if (probe && !probe.ok) {
+    warn(`${probe.message}; searching lexical-only`);
+    index.setEmbeddingsEnabled(false);
+    return { index, mode: 'lexical' };
+  }
+  return { index, mode: 'hybrid' };
+}
+
+async function runQuery(root: string, storeDir: string, host: string, question: string, k: number, json: boolean, warn: (l: string) => void): Promise<number> {
+  const { index } = await openForSearch(root, storeDir, host, warn);
+  try {
+    const { mode, results } = await index.retriever.retrieve(question, { k, readCurrent: readFromDisk(root) });
+    if (json) {
+      const out = results.map((r) => ({ path: r.chunk.path, startLine: r.chunk.startLine, endLine: r.chunk.endLine, score: r.score, text: r.chunk.text, via: r.via }));
+      process.stdout.write(JSON.stringify({ mode, results: out }) + '\n');
+    } else {
+      if (!results.length) process.stdout.write('No results.\n');
+      results.forEach((r, i) => {
+        process.stdout.write(`[${i + 1}] ${r.chunk.path}:${r.chunk.startLine}-${r.chunk.endLine}${r.chunk.symbol ? `  ${r.chunk.symbol}` : ''}  (${r.via.join('+')}, ${r.score.toFixed(4)})\n`);
+      });
+    }
+    return 0;
+  } finally {
+    await index.close();
+  }
+}
+
+async function runAskCommand(root: string, storeDir: string, host: string, question: string, model: string, k: number, warn: (l: string) => void): Promise<number> {
+  const { index } = await openForSearch(root, storeDir, host, warn);
+  try {
+    const answer = await runAsk({
+      root,
+      host,
+      model,
+      question,
+      k,
+      retriever: index.retriever,
+      readCurrent: readFromDisk(root),
+      onToken: (t) => process.stdout.write(t),
+    });
+    process.stdout.write('\n\nSources:\n');
+    answer.sources.forEach((s, i) => process.stdout.write(`[${i + 1}] ${s.chunk.path}:${s.chunk.startLine}-${s.chunk.endLine}\n`));
+    return 0;
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  } finally {
+    await index.close();
+  }
+}
+
+function readFromDisk(root: string) {
+  return (rel: string) => fs.readFile(path.join(root, ...rel.split('/')), 'utf8').catch(() => undefined);
+}
+
+async function storeExists(dir: string): Promise<boolean> {
+  return !!(await fs.stat(dir).catch(() => undefined))?.isDirectory();
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      if (err instanceof UsageError) {
+        if (err.message) process.stderr.write(`lore: ${err.message}\n\n`);
+        process.stderr.write(USAGE + '\n');
+        process.exit(err.message ? 2 : 0);
+      }
+      process.stderr.write(`lore: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,55 @@
+// One grounded answer: standalone query -> retrieval -> prompt within the model's window -> streamed
+// chat. Shared by the chat view, "Explain with Context" and `lore ask`.
+import { loadInstructions } from './instructions';
+import { getChatModelInfo, standaloneQuery, streamChat } from './llm';
+import { buildPrompt, type ChatMessage, type PromptInput } from './prompt';
+import type { Retriever } from './retrieve';
+import type { RetrievedChunk } from './types';
+
+/** Large windows cost the user's VRAM; answers rarely need more than this many tokens of context. */
+export const DEFAULT_MAX_CONTEXT_TOKENS = 8192;
+
+export interface AskOptions {
+  root: string;
+  host: string;
+  model: string;
+  question: string;
+  history?: ChatMessage[];
+  selection?: PromptInput['selection'];
+  /** Extra sources placed before retrieved ones (e.g. definitions the selection uses). */
+  pinnedSources?: RetrievedChunk[];
+  k: number;
+  retriever: Retriever;
+  readCurrent: (path: string) => Promise<string | undefined>;
+  maxContextTokens?: number;
+  signal?: AbortSignal;
+  onSources?: (sources: RetrievedChunk[]) => void;
+  onInstructions?: (paths: string[]) => void;
+  onToken: (text: string) => void;
+}
+
+export interface AskResult {
+  text: string;
+  sources: RetrievedChunk[];
+  instructionsUsed: string[];
+  searchQuery: string;
+}
+
+export async function runAsk(o: AskOptions): Promise<AskResult> {
+  const history = o.history ?? [];
+  const [info, instructions, searchQuery] = await Promise.all([
+    getChatModelInfo(o.host, o.model, o.signal),
+    loadInstructions(o.root),
+    standaloneQuery({ host: o.host, model: o.model, question: o.question, history, signal: o.signal }),
+  ]);
+  const retrievalText = o.selection ? `${searchQuery}\n${o.selection.text}` : searchQuery;
+  const { results } = await o.retriever.retrieve(retrievalText, { k: o.k, signal: o.signal, readCurrent: o.readCurrent });
+  const contextWindow = Math.min(info.contextLength, o.maxContextTokens ?? DEFAULT_MAX_CONTEXT_TOKENS);
+  const pinnedKeys = new Set((o.pinnedSources ?? []).map((s) => `${s.chunk.path}:${s.chunk.startLine}`));
+  const sources = [...(o.pinnedSources ?? []), ...results.filter((r) => !pinnedKeys.has(`${r.chunk.path}:${r.chunk.startLine}`))];
+  const prompt = buildPrompt({ question: o.question, sources, history, instructions, contextWindow, selection: o.selection });
+  o.onInstructions?.(instructions.map((i) => i.path));
+  o.onSources?.(prompt.sources);
+  const text = await streamChat({ host: o.host, model: o.model, messages: prompt.messages, numCtx: contextWindow, signal: o.signal, onToken: o.onToken });
+  return { text, sources: prompt.sources, instructionsUsed: instructions.map((i) => i.path), searchQuery };
+}

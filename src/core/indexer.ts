@@ -1,0 +1,280 @@
+// The indexing pipeline: plan (diff the manifest against the files) -> read -> mask -> chunk -> commit
+// lexically -> embed what has no vector yet. Chunks are committed before they are embedded so a
+// file is searchable at once, and embedding catches up whenever Ollama is reachable.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Chunker } from './chunk';
+import type { Embedder, EmbeddingCache } from './embed';
+import { ModelMissingError, OllamaUnavailableError, DimensionMismatchError } from './embed';
+import { IgnoreRules, maskSecrets, readTextFile, scanFolder } from './files';
+import { contentHash } from './hash';
+import type { FileRecord, LoreStore } from './store';
+import type { Chunk, IndexMode, SkippedFile } from './types';
+
+export interface IndexerOptions {
+  /** Absolute path of the folder being indexed. */
+  root: string;
+  store: LoreStore;
+  chunker: Chunker;
+  /** Absent: lexical only (`--no-embed`, or no embedding model configured). */
+  embedder?: Embedder;
+  /** Flushed after each embedding round so vectors already paid for survive a crash. */
+  embedCache?: EmbeddingCache;
+  maxFileBytes: number;
+  /** Extra gitignore-style excludes (the `lore.exclude` setting, VS Code's `files.exclude`). */
+  excludes?: string[];
+  /** Upper bound on chunk size in tokens; lowered further to fit the embedding model's context. */
+  chunkTokens?: number;
+  log?: (line: string) => void;
+}
+
+export interface IndexProgress {
+  phase: 'scanning' | 'indexing' | 'embedding';
+  done: number;
+  total: number;
+}
+
+export interface IndexRunResult {
+  /** Files in the index after the run. */
+  files: number;
+  /** Chunks in the index after the run. */
+  chunks: number;
+  /** Chunks sent to the embedding model in this run (cache hits excluded). */
+  embedded: number;
+  /** Files (re)chunked in this run. */
+  changed: number;
+  /** Files removed from the index in this run. */
+  removed: number;
+  skipped: SkippedFile[];
+  durationMs: number;
+  mode: IndexMode;
+  /** Why embeddings are missing or incomplete, when they are. */
+  embedError?: EmbedProblem;
+}
+
+export interface EmbedProblem {
+  kind: 'unreachable' | 'model-missing' | 'failed';
+  message: string;
+}
+
+/** Files committed to the store per write: large enough to amortise shard writes, small enough to show progress. */
+const COMMIT_BATCH_FILES = 64;
+/** Chunks embedded per catch-up round before their vectors are committed, so progress survives a crash. */
+const EMBED_COMMIT_CHUNKS = 256;
+const DEFAULT_CHUNK_TOKENS = 384;
+
+export class Indexer {
+  private ignoreRules?: IgnoreRules;
+  private embeddingsEnabled = true;
+  private chunkTokens: number;
+  /** Skip reasons by path, kept across incremental updates so Show Index Status can list them. */
+  private readonly skippedByPath = new Map<string, string>();
+
+  constructor(private readonly options: IndexerOptions) {
+    this.chunkTokens = options.chunkTokens ?? DEFAULT_CHUNK_TOKENS;
+  }
+
+  get root(): string {
+    return this.options.root;
+  }
+
+  get store(): LoreStore {
+    return this.options.store;
+  }
+
+  get skipped(): SkippedFile[] {
+    return [...this.skippedByPath].map(([p, reason]) => ({ path: p, reason })).sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** Off while Ollama is known to be unreachable: runs stay lexical instead of waiting on retries. */
+  setEmbeddingsEnabled(enabled: boolean): void {
+    this.embeddingsEnabled = enabled;
+  }
+
+  /** Sizes chunks to the embedding model's context (with room for the estimate's error). */
+  fitChunksToContext(contextLength: number): void {
+    this.chunkTokens = Math.max(64, Math.min(this.options.chunkTokens ?? DEFAULT_CHUNK_TOKENS, Math.floor(contextLength * 0.8)));
+  }
+
+  /** Full reconciliation: every file on disk is in the index with its current content, nothing else is. */
+  async syncAll(signal?: AbortSignal, onProgress?: (p: IndexProgress) => void): Promise<IndexRunResult> {
+    const started = Date.now();
+    const { store } = this.options;
+    const embedStart = this.options.embedder?.sentCount ?? 0;
+    onProgress?.({ phase: 'scanning', done: 0, total: 0 });
+    const scan = await scanFolder({
+      root: this.options.root,
+      maxFileBytes: this.options.maxFileBytes,
+      excludes: this.options.excludes,
+      signal,
+      onProgress: (seen) => onProgress?.({ phase: 'scanning', done: seen, total: 0 }),
+    });
+    this.skippedByPath.clear();
+    for (const s of scan.skipped) this.skippedByPath.set(s.path, s.reason);
+
+    const onDisk = new Set(scan.files.map((f) => f.path));
+    const gone = [...store.files()].map((f) => f.path).filter((p) => !onDisk.has(p));
+    // mtime and size unchanged: trust the manifest. Otherwise read and compare content hashes.
+    const candidates = scan.files.filter((f) => {
+      const known = store.getFile(f.path);
+      return !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
+    });
+
+    if (gone.length) await store.removeFiles(gone);
+    const changed = await this.indexFiles(candidates.map((f) => f.path), signal, (done) =>
+      onProgress?.({ phase: 'indexing', done, total: candidates.length }),
+    );
+    const embedError = await this.catchUpEmbeddings(signal, onProgress);
+    return this.result(started, embedStart, changed, gone.length, embedError);
+  }
+
+  /**
+   * Brings the given paths up to date (watcher events: saved, created, deleted, renamed, changed on disk).
+   * A path that no longer exists, or is now ignored, leaves the index; a folder path covers its files.
+   */
+  async syncPaths(paths: string[], signal?: AbortSignal): Promise<IndexRunResult> {
+    const started = Date.now();
+    const embedStart = this.options.embedder?.sentCount ?? 0;
+    const rules = await this.rules();
+    if (paths.some((p) => /(^|\/)\.(git|lore)ignore$/.test(p))) await rules.reload();
+
+    const toIndex: string[] = [];
+    const toRemove = new Set<string>();
+    for (const rel of paths) {
+      const stat = await fs.stat(this.abs(rel)).catch(() => undefined);
+      if (stat?.isDirectory()) {
+        // A folder appeared or moved: reconcile its subtree via a scan of just what we know about it.
+        const known = [...this.options.store.files()].map((f) => f.path).filter((p) => p.startsWith(rel + '/'));
+        known.forEach((p) => toRemove.add(p));
+        const sub = await scanFolder({ root: this.options.root, maxFileBytes: this.options.maxFileBytes, excludes: this.options.excludes, signal });
+        for (const f of sub.files) if (f.path.startsWith(rel + '/')) { toIndex.push(f.path); toRemove.delete(f.path); }
+      } else if (!stat || rules.ignores(rel)) {
+        if (this.options.store.getFile(rel)) toRemove.add(rel);
+        // A deleted folder: its files are known only by prefix.
+        if (!stat) for (const f of this.options.store.files()) if (f.path.startsWith(rel + '/')) toRemove.add(f.path);
+        this.skippedByPath.delete(rel);
+      } else {
+        toIndex.push(rel);
+      }
+    }
+    if (toRemove.size) await this.options.store.removeFiles([...toRemove]);
+    const changed = await this.indexFiles(toIndex, signal);
+    const embedError = await this.catchUpEmbeddings(signal);
+    return this.result(started, embedStart, changed, toRemove.size, embedError);
+  }
+
+  /** Embeds every chunk that has no vector yet. Returns what stopped it, if anything did. */
+  async catchUpEmbeddings(signal?: AbortSignal, onProgress?: (p: IndexProgress) => void): Promise<EmbedProblem | undefined> {
+    const { embedder, store } = this.options;
+    if (!embedder || !this.embeddingsEnabled) return undefined;
+    try {
+      if (await store.useEmbedModel(embedder.model)) this.options.log?.(`Embedding model is now ${embedder.model}: vectors will be rebuilt.`);
+      const pending = store.chunksWithoutVectors();
+      for (let i = 0; i < pending.length; i += EMBED_COMMIT_CHUNKS) {
+        signal?.throwIfAborted();
+        onProgress?.({ phase: 'embedding', done: i, total: pending.length });
+        const batch = pending.slice(i, i + EMBED_COMMIT_CHUNKS);
+        const vectors = await embedder.embed(batch.map((c) => ({ hash: c.hash, text: embeddingText(c) })), signal);
+        await store.setVectors(new Map(batch.map((c, j) => [c.id, vectors[j]])), embedder.model);
+      }
+      if (pending.length) onProgress?.({ phase: 'embedding', done: pending.length, total: pending.length });
+      return undefined;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      return describeEmbedFailure(err);
+    } finally {
+      await this.options.embedCache?.flush();
+    }
+  }
+
+  private async indexFiles(paths: string[], signal?: AbortSignal, onProgress?: (done: number) => void): Promise<number> {
+    const { store, chunker } = this.options;
+    let changed = 0;
+    let pending: Parameters<LoreStore['putFiles']>[0] = [];
+    const commit = async () => {
+      if (!pending.length) return;
+      await store.putFiles(pending);
+      pending = [];
+    };
+    const toRemove: string[] = [];
+    for (let i = 0; i < paths.length; i++) {
+      signal?.throwIfAborted();
+      const rel = paths[i];
+      const abs = this.abs(rel);
+      const stat = await fs.stat(abs).catch(() => undefined);
+      if (!stat?.isFile()) {
+        if (store.getFile(rel)) toRemove.push(rel);
+        continue;
+      }
+      const read = await readTextFile(abs, this.options.maxFileBytes);
+      if (!read.ok) {
+        this.skippedByPath.set(rel, read.reason);
+        if (store.getFile(rel)) toRemove.push(rel);
+        continue;
+      }
+      this.skippedByPath.delete(rel);
+      const hash = contentHash(read.text);
+      const record: Omit<FileRecord, 'chunkIds'> = { path: rel, hash, size: stat.size, mtimeMs: stat.mtimeMs };
+      const known = store.getFile(rel);
+      if (known?.hash === hash) {
+        // Touched but not changed (git checkout back and forth, save without edits): keep chunks, refresh stat.
+        if (known.mtimeMs !== stat.mtimeMs || known.size !== stat.size) {
+          pending.push({ record, chunks: known.chunkIds.map((id) => store.getChunk(id)).filter((c): c is Chunk => !!c) });
+        }
+      } else {
+        const masked = maskSecrets(read.text);
+        const chunks = await chunker.chunk(rel, masked.text, { maxTokens: this.chunkTokens });
+        pending.push({ record, chunks });
+        changed++;
+      }
+      if (pending.length >= COMMIT_BATCH_FILES) await commit();
+      if (i % 32 === 31) {
+        onProgress?.(i + 1);
+        await yieldToEventLoop();
+      }
+    }
+    await commit();
+    if (toRemove.length) await store.removeFiles(toRemove);
+    onProgress?.(paths.length);
+    return changed;
+  }
+
+  private async result(started: number, embedStart: number, changed: number, removed: number, embedError?: EmbedProblem): Promise<IndexRunResult> {
+    const stats = await this.options.store.stats();
+    const hybrid = !!this.options.embedder && this.embeddingsEnabled && !embedError && stats.vectors === stats.chunks;
+    return {
+      files: stats.files,
+      chunks: stats.chunks,
+      embedded: (this.options.embedder?.sentCount ?? 0) - embedStart,
+      changed,
+      removed,
+      skipped: this.skipped,
+      durationMs: Date.now() - started,
+      mode: hybrid ? 'hybrid' : 'lexical',
+      embedError,
+    };
+  }
+
+  private async rules(): Promise<IgnoreRules> {
+    this.ignoreRules ??= await IgnoreRules.load(this.options.root, this.options.excludes);
+    return this.ignoreRules;
+  }
+
+  private abs(rel: string): string {
+    return path.join(this.options.root, ...rel.split('/'));
+  }
+}
+
+/** What the embedding model sees: the enclosing context (signature, heading path) makes a split piece meaningful. */
+export function embeddingText(chunk: Chunk): string {
+  const header = [chunk.path, chunk.symbol].filter(Boolean).join(' ');
+  return [header, chunk.context, chunk.text].filter(Boolean).join('\n');
+}
+
+export function describeEmbedFailure(err: unknown): EmbedProblem {
+  if (err instanceof OllamaUnavailableError) return { kind: 'unreachable', message: err.message };
+  if (err instanceof ModelMissingError) return { kind: 'model-missing', message: err.message };
+  if (err instanceof DimensionMismatchError) return { kind: 'failed', message: err.message };
+  return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+}

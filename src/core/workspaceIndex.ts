@@ -1,0 +1,107 @@
+// Opens everything one indexed folder needs (store, chunker, embedder with its cache, indexer,
+// retriever) the same way for the extension host and the CLI.
+import { createHash } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Chunker } from './chunk';
+import { Embedder, EmbeddingCache, type EmbedProbe } from './embed';
+import { Indexer } from './indexer';
+import { Retriever } from './retrieve';
+import { LoreStore } from './store';
+
+export interface WorkspaceIndexOptions {
+  root: string;
+  storeDir: string;
+  host: string;
+  /** `undefined`: lexical only. */
+  embedModel?: string;
+  maxFileBytes: number;
+  excludes?: string[];
+  embedBatchSize?: number;
+  embedConcurrency?: number;
+  log?: (line: string) => void;
+}
+
+export interface WorkspaceIndex {
+  readonly store: LoreStore;
+  readonly indexer: Indexer;
+  readonly embedder?: Embedder;
+  readonly retriever: Retriever;
+  /** Asks Ollama whether embeddings can be made now; sizes chunks to the model when they can. */
+  probeEmbeddings(signal?: AbortSignal): Promise<EmbedProbe | undefined>;
+  /** False while Ollama is unreachable: indexing and search go lexical-only until it is back. */
+  setEmbeddingsEnabled(enabled: boolean): void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+let sharedChunker: Promise<Chunker> | undefined;
+
+export async function openWorkspaceIndex(options: WorkspaceIndexOptions): Promise<WorkspaceIndex> {
+  const store = await LoreStore.open(options.storeDir);
+  if (store.recovered) options.log?.(`Index at ${options.storeDir} was unusable (${store.recovered}); it is being rebuilt.`);
+  // Grammars are loaded once per process and shared by every folder.
+  sharedChunker ??= Chunker.create();
+  const chunker = await sharedChunker;
+
+  let cache: EmbeddingCache | undefined;
+  let embedder: Embedder | undefined;
+  if (options.embedModel) {
+    cache = await EmbeddingCache.open(path.join(options.storeDir, 'embeddings', `${slug(options.embedModel)}.bin`), options.embedModel);
+    embedder = new Embedder(
+      { host: options.host, model: options.embedModel, batchSize: options.embedBatchSize, concurrency: options.embedConcurrency },
+      cache,
+    );
+  }
+  const indexer = new Indexer({
+    root: options.root,
+    store,
+    chunker,
+    embedder,
+    embedCache: cache,
+    maxFileBytes: options.maxFileBytes,
+    excludes: options.excludes,
+    log: options.log,
+  });
+  let embeddingsEnabled = true;
+  const retriever = new Retriever(
+    store,
+    embedder
+      ? (text, signal) => (embeddingsEnabled ? embedder.embedQuery(text, signal) : Promise.reject(new Error('embeddings are off')))
+      : undefined,
+  );
+
+  return {
+    store,
+    indexer,
+    embedder,
+    retriever,
+    async probeEmbeddings(signal) {
+      if (!embedder) return undefined;
+      const probe = await embedder.probe(signal);
+      if (probe.ok) indexer.fitChunksToContext(probe.contextLength);
+      return probe;
+    },
+    setEmbeddingsEnabled(enabled) {
+      embeddingsEnabled = enabled;
+      indexer.setEmbeddingsEnabled(enabled);
+    },
+    async close() {
+      await cache?.flush();
+      await store.close();
+    },
+  };
+}
+
+/** Where the CLI keeps a folder's index when `--store` is not given: outside the folder, per absolute path. */
+export function defaultStoreDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.LORE_HOME || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'lore');
+  const abs = path.resolve(root);
+  const id = createHash('sha256').update(abs).digest('hex').slice(0, 12);
+  return path.join(base, `${slug(path.basename(abs)) || 'root'}-${id}`);
+}
+
+function slug(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64);
+}
