@@ -97,8 +97,12 @@ export class Indexer {
     this.chunkTokens = Math.max(64, Math.min(this.options.chunkTokens ?? DEFAULT_CHUNK_TOKENS, Math.floor(contextLength * 0.8)));
   }
 
-  /** Full reconciliation: every file on disk is in the index with its current content, nothing else is. */
-  async syncAll(signal?: AbortSignal, onProgress?: (p: IndexProgress) => void): Promise<IndexRunResult> {
+  /**
+   * Full reconciliation: every file on disk is in the index with its current content, nothing else is.
+   * `force` re-chunks every file (Reindex Workspace); vectors still come from the embedding cache.
+   */
+  async syncAll(options: { signal?: AbortSignal; onProgress?: (p: IndexProgress) => void; force?: boolean } = {}): Promise<IndexRunResult> {
+    const { signal, onProgress, force = false } = options;
     const started = Date.now();
     const { store } = this.options;
     const embedStart = this.options.embedder?.sentCount ?? 0;
@@ -117,12 +121,13 @@ export class Indexer {
     const gone = [...store.files()].map((f) => f.path).filter((p) => !onDisk.has(p));
     // mtime and size unchanged: trust the manifest. Otherwise read and compare content hashes.
     const candidates = scan.files.filter((f) => {
+      if (force) return true;
       const known = store.getFile(f.path);
       return !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
     });
 
     if (gone.length) await store.removeFiles(gone);
-    const changed = await this.indexFiles(candidates.map((f) => f.path), signal, (done) =>
+    const changed = await this.indexFiles(candidates.map((f) => f.path), { signal, force }, (done) =>
       onProgress?.({ phase: 'indexing', done, total: candidates.length }),
     );
     const embedError = await this.catchUpEmbeddings(signal, onProgress);
@@ -159,7 +164,7 @@ export class Indexer {
       }
     }
     if (toRemove.size) await this.options.store.removeFiles([...toRemove]);
-    const changed = await this.indexFiles(toIndex, signal);
+    const changed = await this.indexFiles(toIndex, { signal });
     const embedError = await this.catchUpEmbeddings(signal);
     return this.result(started, embedStart, changed, toRemove.size, embedError);
   }
@@ -188,7 +193,7 @@ export class Indexer {
     }
   }
 
-  private async indexFiles(paths: string[], signal?: AbortSignal, onProgress?: (done: number) => void): Promise<number> {
+  private async indexFiles(paths: string[], { signal, force = false }: { signal?: AbortSignal; force?: boolean }, onProgress?: (done: number) => void): Promise<number> {
     const { store, chunker } = this.options;
     let changed = 0;
     let pending: Parameters<LoreStore['putFiles']>[0] = [];
@@ -217,7 +222,7 @@ export class Indexer {
       const hash = contentHash(read.text);
       const record: Omit<FileRecord, 'chunkIds'> = { path: rel, hash, size: stat.size, mtimeMs: stat.mtimeMs };
       const known = store.getFile(rel);
-      if (known?.hash === hash) {
+      if (known?.hash === hash && !force) {
         // Touched but not changed (git checkout back and forth, save without edits): keep chunks, refresh stat.
         if (known.mtimeMs !== stat.mtimeMs || known.size !== stat.size) {
           pending.push({ record, chunks: known.chunkIds.map((id) => store.getChunk(id)).filter((c): c is Chunk => !!c) });

@@ -1,0 +1,141 @@
+// One workspace folder's live index: the core WorkspaceIndex behind a queue that file events feed.
+import * as vscode from 'vscode';
+import type { EmbedProblem, IndexProgress, IndexRunResult } from '../core/indexer';
+import { IndexQueue } from '../core/indexQueue';
+import { openWorkspaceIndex, type WorkspaceIndex } from '../core/workspaceIndex';
+import type { LoreSettings } from './settings';
+
+export interface FolderIndexState {
+  busy: boolean;
+  progress?: IndexProgress;
+  lastRun?: IndexRunResult;
+  lastError?: string;
+  /** Set while embeddings cannot be made (Ollama down, model missing). */
+  embedProblem?: EmbedProblem;
+}
+
+export class FolderIndex implements vscode.Disposable {
+  readonly state: FolderIndexState = { busy: false };
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changeEmitter.event;
+  private readonly queue: IndexQueue;
+
+  private constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    readonly index: WorkspaceIndex,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onEmbedProblem: (folder: FolderIndex, problem: EmbedProblem | undefined) => void,
+  ) {
+    this.queue = new IndexQueue(
+      {
+        syncPaths: (paths, signal) => this.track(index.indexer.syncPaths(paths, signal)),
+        syncAll: (signal, force) => this.track(index.indexer.syncAll({ signal, force, onProgress: (p) => this.setProgress(p) })),
+      },
+      {
+        onError: (err) => {
+          this.state.lastError = err instanceof Error ? err.message : String(err);
+          this.log.error(`[${folder.name}] indexing failed, will retry: ${this.state.lastError}`);
+          this.changeEmitter.fire();
+        },
+        onBusyChange: (busy) => {
+          this.state.busy = busy;
+          if (!busy) this.state.progress = undefined;
+          this.changeEmitter.fire();
+        },
+      },
+    );
+  }
+
+  static async open(
+    folder: vscode.WorkspaceFolder,
+    storeDir: string,
+    settings: LoreSettings,
+    log: vscode.LogOutputChannel,
+    onEmbedProblem: (folder: FolderIndex, problem: EmbedProblem | undefined) => void,
+  ): Promise<FolderIndex> {
+    const index = await openWorkspaceIndex({
+      root: folder.uri.fsPath,
+      storeDir,
+      host: settings.host,
+      embedModel: settings.embedModel,
+      maxFileBytes: settings.maxFileBytes,
+      excludes: settings.excludes,
+      embedBatchSize: settings.embedBatchSize,
+      embedConcurrency: settings.embedConcurrency,
+      log: (line) => log.info(`[${folder.name}] ${line}`),
+    });
+    return new FolderIndex(folder, index, log, onEmbedProblem);
+  }
+
+  get paused(): boolean {
+    return this.queue.paused;
+  }
+
+  enqueue(relPaths: string[]): void {
+    if (relPaths.length) this.queue.enqueue(relPaths);
+  }
+
+  syncAll(force = false): void {
+    this.queue.enqueueFull(force);
+  }
+
+  cancelFull(): void {
+    this.queue.cancelFull();
+  }
+
+  pause(): void {
+    this.queue.pause();
+  }
+
+  resume(): void {
+    this.queue.resume();
+  }
+
+  whenIdle(): Promise<void> {
+    return this.queue.whenIdle();
+  }
+
+  /** Embeddings are possible again (or not): switch modes and catch up. */
+  setEmbeddingsAvailable(available: boolean): void {
+    this.index.setEmbeddingsEnabled(available);
+    if (available) {
+      this.state.embedProblem = undefined;
+      this.queue.enqueueFull(false);
+    }
+    this.changeEmitter.fire();
+  }
+
+  async clear(): Promise<void> {
+    this.queue.pause();
+    await this.queue.whenIdle();
+    await this.index.store.clear();
+    this.state.lastRun = undefined;
+    this.state.lastError = undefined;
+    this.queue.resume();
+    this.changeEmitter.fire();
+  }
+
+  async dispose(): Promise<void> {
+    this.queue.dispose();
+    this.changeEmitter.dispose();
+    await this.index.close().catch((err) => this.log.error(`[${this.folder.name}] closing the index failed: ${err}`));
+  }
+
+  private async track(run: Promise<IndexRunResult>): Promise<IndexRunResult> {
+    const result = await run;
+    this.state.lastRun = result;
+    this.state.lastError = undefined;
+    this.state.embedProblem = result.embedError;
+    if (result.changed || result.removed) {
+      this.log.info(`[${this.folder.name}] ${result.changed} file(s) indexed, ${result.removed} removed in ${result.durationMs} ms (${result.mode})`);
+    }
+    this.onEmbedProblem(this, result.embedError);
+    this.changeEmitter.fire();
+    return result;
+  }
+
+  private setProgress(progress: IndexProgress): void {
+    this.state.progress = progress;
+    this.changeEmitter.fire();
+  }
+}

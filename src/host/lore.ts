@@ -1,0 +1,317 @@
+// The extension's live parts: one FolderIndex per workspace folder, the watchers that feed them,
+// the Ollama health monitor, the status bar and the command handlers.
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS, registerCommands } from '../commands';
+import { pullModel, type EmbedProbe } from '../core/embed';
+import type { EmbedProblem } from '../core/indexer';
+import type { RetrievedChunk } from '../core/types';
+import { FolderIndex } from './folderIndex';
+import { readSettings, REOPEN_SETTINGS, type LoreSettings } from './settings';
+import { StatusBar } from './statusBar';
+
+/** While Ollama is unreachable, how often to look again. */
+const REPROBE_MS = 30_000;
+
+/** What the extension exports: used by its integration tests and by other extensions. */
+export interface LoreApi {
+  /** Resolves when every folder's queue is drained. */
+  whenIdle(): Promise<void>;
+  query(question: string, k?: number): Promise<Array<RetrievedChunk & { folder: string }>>;
+  status(): Promise<Array<{ folder: string; files: number; chunks: number; vectors: number; mode: string }>>;
+}
+
+export class Lore implements vscode.Disposable, LoreApi {
+  private readonly folders = new Map<string, FolderIndex>();
+  private readonly opening = new Map<string, Promise<FolderIndex | undefined>>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly statusBar: StatusBar;
+  private readonly notified = new Set<string>();
+  private reprobeTimer: NodeJS.Timeout | undefined;
+  private paused = false;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.statusBar = new StatusBar(() => this.folderList(), () => this.paused);
+    this.disposables.push(
+      this.statusBar,
+      ...registerCommands({
+        reindex: () => this.reindex(),
+        clearIndex: () => this.clearIndex(),
+        pauseIndexing: () => this.setPaused(true),
+        resumeIndexing: () => this.setPaused(false),
+        showStatus: () => this.showStatus(),
+        pullEmbedModel: () => this.pullEmbedModel(),
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+        e.removed.forEach((f) => void this.closeFolder(f));
+        e.added.forEach((f) => void this.openFolder(f));
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (REOPEN_SETTINGS.some((s) => e.affectsConfiguration(s))) void this.reopenAll();
+        else if (e.affectsConfiguration('lore.indexing.enabled')) void this.reopenAll();
+      }),
+      ...this.watchFiles(),
+    );
+    void vscode.commands.executeCommand('setContext', 'lore.paused', false);
+  }
+
+  /** Opens every folder's index after activation has returned, so startup stays fast. */
+  start(): void {
+    for (const folder of vscode.workspace.workspaceFolders ?? []) void this.openFolder(folder);
+  }
+
+  async whenIdle(): Promise<void> {
+    await Promise.all([...this.opening.values()]);
+    // A drained queue can receive follow-up work (embedding catch-up), so wait until all are quiet at once.
+    for (let round = 0; round < 3; round++) await Promise.all(this.folderList().map((f) => f.whenIdle()));
+  }
+
+  async query(question: string, k = 8): Promise<Array<RetrievedChunk & { folder: string }>> {
+    const results: Array<RetrievedChunk & { folder: string }> = [];
+    for (const f of this.folderList()) {
+      const { results: hits } = await f.index.retriever.retrieve(question, { k, readCurrent: (rel) => readCurrentText(f.folder, rel) });
+      results.push(...hits.map((h) => ({ ...h, folder: f.folder.name })));
+    }
+    return results.sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  async status(): Promise<Array<{ folder: string; files: number; chunks: number; vectors: number; mode: string }>> {
+    return Promise.all(
+      this.folderList().map(async (f) => {
+        const s = await f.index.store.stats();
+        return { folder: f.folder.name, files: s.files, chunks: s.chunks, vectors: s.vectors, mode: modeOf(f, s.vectors, s.chunks) };
+      }),
+    );
+  }
+
+  folderList(): FolderIndex[] {
+    return [...this.folders.values()];
+  }
+
+  private async openFolder(folder: vscode.WorkspaceFolder): Promise<FolderIndex | undefined> {
+    const key = folder.uri.toString();
+    const settings = readSettings(folder);
+    if (!settings.indexingEnabled || folder.uri.scheme !== 'file') return undefined;
+    const opening = (async () => {
+      try {
+        const fi = await FolderIndex.open(folder, this.storeDirFor(folder), settings, this.log, (f, p) => this.onEmbedProblem(f, p));
+        this.folders.set(key, fi);
+        this.disposables.push(fi.onDidChange(() => this.statusBar.update()));
+        this.log.info(`[${folder.name}] index at ${fi.index.store.dir}; Ollama at ${settings.host} (from ${settings.hostSource})`);
+        if (this.paused) fi.pause();
+        await this.probe(fi, settings);
+        fi.syncAll();
+        this.statusBar.update();
+        return fi;
+      } catch (err) {
+        this.log.error(`[${folder.name}] cannot open the index: ${err instanceof Error ? err.stack : err}`);
+        this.notifyOnce(`open:${key}`, `Lore could not open the index of ${folder.name}. See the Lore output for details.`);
+        return undefined;
+      } finally {
+        this.opening.delete(key);
+      }
+    })();
+    this.opening.set(key, opening);
+    return opening;
+  }
+
+  private async closeFolder(folder: vscode.WorkspaceFolder): Promise<void> {
+    const key = folder.uri.toString();
+    await this.opening.get(key);
+    const fi = this.folders.get(key);
+    this.folders.delete(key);
+    await fi?.dispose();
+    this.statusBar.update();
+  }
+
+  private async reopenAll(): Promise<void> {
+    const folders = this.folderList().map((f) => f.folder);
+    await Promise.all(folders.map((f) => this.closeFolder(f)));
+    for (const f of vscode.workspace.workspaceFolders ?? []) void this.openFolder(f);
+  }
+
+  /** The index lives in the extension's workspace storage, never in the user's repository. */
+  private storeDirFor(folder: vscode.WorkspaceFolder): string {
+    const base = (this.context.storageUri ?? this.context.globalStorageUri).fsPath;
+    const id = createHash('sha256').update(folder.uri.toString()).digest('hex').slice(0, 12);
+    return path.join(base, 'index', `${folder.name.replace(/[^\w.-]+/g, '_')}-${id}`);
+  }
+
+  private watchFiles(): vscode.Disposable[] {
+    const enqueue = (uri: vscode.Uri) => {
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      const fi = folder && this.folders.get(folder.uri.toString());
+      if (!fi || uri.scheme !== 'file') return;
+      const rel = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
+      if (rel && !rel.startsWith('..')) fi.enqueue([rel]);
+    };
+    // The watcher sees changes made outside the editor too (git checkout, pull, build tools).
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*');
+    return [
+      watcher,
+      watcher.onDidCreate(enqueue),
+      watcher.onDidChange(enqueue),
+      watcher.onDidDelete(enqueue),
+      vscode.workspace.onDidSaveTextDocument((doc) => enqueue(doc.uri)),
+      vscode.workspace.onDidRenameFiles((e) => e.files.forEach(({ oldUri, newUri }) => (enqueue(oldUri), enqueue(newUri)))),
+      vscode.workspace.onDidCreateFiles((e) => e.files.forEach(enqueue)),
+      vscode.workspace.onDidDeleteFiles((e) => e.files.forEach(enqueue)),
+    ];
+  }
+
+  /** Checks that embeddings can be made; if not, indexing goes on lexically and the user is told once. */
+  private async probe(fi: FolderIndex, settings: LoreSettings): Promise<EmbedProbe | undefined> {
+    const probe = await fi.index.probeEmbeddings().catch((err): EmbedProbe => ({ ok: false, reason: 'error', message: String(err) }));
+    if (!probe) return undefined;
+    if (probe.ok) {
+      fi.setEmbeddingsAvailable(true);
+    } else {
+      fi.index.setEmbeddingsEnabled(false);
+      this.onEmbedProblem(fi, { kind: probe.reason === 'model-missing' ? 'model-missing' : probe.reason === 'unreachable' ? 'unreachable' : 'failed', message: probe.message }, settings);
+    }
+    return probe;
+  }
+
+  private onEmbedProblem(fi: FolderIndex, problem: EmbedProblem | undefined, settings = readSettings(fi.folder)): void {
+    fi.state.embedProblem = problem;
+    this.statusBar.update();
+    if (!problem) return;
+    fi.index.setEmbeddingsEnabled(false);
+    this.log.warn(`[${fi.folder.name}] embeddings paused: ${problem.message}`);
+    if (problem.kind === 'model-missing') {
+      void this.notifyOnce(
+        `model:${settings.embedModel}`,
+        `Lore: the embedding model "${settings.embedModel}" is not in Ollama at ${settings.host}. Search works lexically until it is pulled.`,
+        { title: `Pull ${settings.embedModel}`, run: () => this.pullEmbedModel() },
+      );
+    } else {
+      void this.notifyOnce(
+        `down:${settings.host}`,
+        `Lore cannot reach Ollama at ${settings.host}. Search works lexically meanwhile; embeddings catch up when it is back.`,
+        { title: 'How to Start Ollama', run: () => vscode.env.openExternal(vscode.Uri.parse('https://ollama.com/download')) },
+      );
+    }
+    this.scheduleReprobe();
+  }
+
+  private scheduleReprobe(): void {
+    if (this.reprobeTimer) return;
+    this.reprobeTimer = setTimeout(async () => {
+      this.reprobeTimer = undefined;
+      const waiting = this.folderList().filter((f) => f.state.embedProblem);
+      for (const fi of waiting) await this.probe(fi, readSettings(fi.folder));
+    }, REPROBE_MS);
+  }
+
+  /** A notification only when the user must act, and never twice for the same cause. */
+  private async notifyOnce(key: string, message: string, action?: { title: string; run: () => unknown }): Promise<void> {
+    if (this.notified.has(key)) return;
+    this.notified.add(key);
+    const choice = await vscode.window.showWarningMessage(message, ...(action ? [action.title] : []), 'Show Output');
+    if (action && choice === action.title) await action.run();
+    else if (choice === 'Show Output') this.log.show(true);
+  }
+
+  private reindex(): void {
+    if (!this.folders.size) {
+      void vscode.window.showInformationMessage('Lore: open a folder to index it.');
+      return;
+    }
+    for (const fi of this.folderList()) fi.syncAll(true);
+  }
+
+  private async clearIndex(): Promise<void> {
+    const choice = await vscode.window.showWarningMessage('Clear Lore\'s index of this workspace? It is rebuilt from your files.', { modal: true }, 'Clear and Rebuild');
+    if (choice !== 'Clear and Rebuild') return;
+    for (const fi of this.folderList()) {
+      await fi.clear();
+      fi.syncAll();
+    }
+  }
+
+  private setPaused(paused: boolean): void {
+    this.paused = paused;
+    void vscode.commands.executeCommand('setContext', 'lore.paused', paused);
+    for (const fi of this.folderList()) (paused ? fi.pause() : fi.resume());
+    this.statusBar.update();
+  }
+
+  private async showStatus(): Promise<void> {
+    const lines: string[] = [];
+    const summaries: string[] = [];
+    for (const fi of this.folderList()) {
+      const s = await fi.index.store.stats();
+      const settings = readSettings(fi.folder);
+      const mode = modeOf(fi, s.vectors, s.chunks);
+      summaries.push(`${fi.folder.name}: ${s.files} files, ${s.chunks} chunks, ${s.vectors} vectors (${mode})`);
+      lines.push(
+        `── ${fi.folder.name} (${fi.folder.uri.fsPath})`,
+        `   files ${s.files} · chunks ${s.chunks} · vectors ${s.vectors} · mode ${mode}${fi.paused ? ' · paused' : ''}`,
+        `   embedding model ${s.embedModel ?? settings.embedModel}${s.dims ? ` (${s.dims} dims)` : ''} · chat model ${settings.chatModel}`,
+        `   Ollama ${settings.host} (from ${settings.hostSource})`,
+        `   store ${fi.index.store.dir} · ${(s.diskBytes / 1024 / 1024).toFixed(2)} MiB on disk`,
+        `   last run: ${fi.state.lastRun ? `${fi.state.lastRun.changed} changed, ${fi.state.lastRun.removed} removed in ${fi.state.lastRun.durationMs} ms` : 'none yet'}`,
+        `   last error: ${fi.state.lastError ?? fi.state.embedProblem?.message ?? 'none'}`,
+      );
+      const skipped = fi.index.indexer.skipped;
+      lines.push(`   skipped ${skipped.length} file(s)${skipped.length ? ':' : ''}`, ...skipped.slice(0, 500).map((x) => `     ${x.path}: ${x.reason}`));
+    }
+    if (!lines.length) lines.push('No folder is indexed. Open a folder, and check that "lore.indexing.enabled" is on.');
+    this.log.info(['Index status', ...lines].join('\n'));
+    const choice = await vscode.window.showInformationMessage(summaries.join(' · ') || 'Lore: no folder is indexed.', 'Show Details');
+    if (choice === 'Show Details') this.log.show(true);
+  }
+
+  private async pullEmbedModel(): Promise<void> {
+    const settings = readSettings();
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Pulling ${settings.embedModel}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        let last = 0;
+        try {
+          await pullModel(settings.host, settings.embedModel, (p) => {
+            const pct = p.total ? Math.floor(((p.completed ?? 0) / p.total) * 100) : undefined;
+            progress.report({ message: `${p.status}${pct !== undefined ? ` ${pct}%` : ''}`, increment: pct !== undefined ? Math.max(0, pct - last) : undefined });
+            if (pct !== undefined) last = pct;
+          }, controller.signal);
+        } catch (err) {
+          if (!controller.signal.aborted) void vscode.window.showErrorMessage(`Lore: pulling ${settings.embedModel} failed: ${err instanceof Error ? err.message : err}`);
+          return;
+        }
+        this.notified.delete(`model:${settings.embedModel}`);
+        for (const fi of this.folderList()) await this.probe(fi, settings);
+      },
+    );
+  }
+
+  async dispose(): Promise<void> {
+    clearTimeout(this.reprobeTimer);
+    this.disposables.forEach((d) => d.dispose());
+    await Promise.all(this.folderList().map((f) => f.dispose()));
+    this.folders.clear();
+  }
+}
+
+function modeOf(fi: FolderIndex, vectors: number, chunks: number): 'hybrid' | 'lexical' {
+  return !fi.state.embedProblem && vectors > 0 && vectors === chunks ? 'hybrid' : 'lexical';
+}
+
+/** The text the user sees: an open editor's unsaved buffer wins over the file on disk. */
+export async function readCurrentText(folder: vscode.WorkspaceFolder, rel: string): Promise<string | undefined> {
+  const uri = vscode.Uri.joinPath(folder.uri, ...rel.split('/'));
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open) return open.getText();
+  try {
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  } catch {
+    return undefined;
+  }
+}
+
+export { COMMANDS };

@@ -1,0 +1,47 @@
+// Reads Lore's settings. Where code is sent is decided only by the user: the Ollama host comes from
+// user settings or $OLLAMA_HOST, never from a workspace (the setting is application-scoped too).
+import * as vscode from 'vscode';
+import { normalizeHost } from '../core/embed';
+
+export interface LoreSettings {
+  host: string;
+  hostSource: 'user settings' | 'OLLAMA_HOST' | 'default';
+  embedModel: string;
+  chatModel: string;
+  maxFileBytes: number;
+  excludes: string[];
+  embedBatchSize: number;
+  embedConcurrency: number;
+  indexingEnabled: boolean;
+}
+
+export function readSettings(folder?: vscode.WorkspaceFolder): LoreSettings {
+  const cfg = vscode.workspace.getConfiguration('lore', folder);
+  const userHost = cfg.inspect<string>('ollamaHost')?.globalValue;
+  const hostSource = userHost ? 'user settings' : process.env.OLLAMA_HOST ? 'OLLAMA_HOST' : 'default';
+  let host: string;
+  try {
+    host = normalizeHost(userHost || undefined);
+  } catch {
+    host = normalizeHost(undefined);
+  }
+  const filesExclude = vscode.workspace.getConfiguration('files', folder).get<Record<string, boolean>>('exclude') ?? {};
+  return {
+    host,
+    hostSource,
+    embedModel: cfg.get<string>('embedModel')?.trim() || 'nomic-embed-text',
+    chatModel: cfg.get<string>('chatModel')?.trim() || 'llama3.2',
+    maxFileBytes: Math.max(1, cfg.get<number>('maxFileSizeKB') ?? 1024) * 1024,
+    excludes: [...(cfg.get<string[]>('exclude') ?? []), ...Object.keys(filesExclude).filter((glob) => filesExclude[glob] === true)],
+    embedBatchSize: clamp(cfg.get<number>('embedBatchSize') ?? 16, 1, 256),
+    embedConcurrency: clamp(cfg.get<number>('embedConcurrency') ?? 1, 1, 8),
+    indexingEnabled: cfg.get<boolean>('indexing.enabled') ?? true,
+  };
+}
+
+/** Settings whose change means the folder's index must be reopened. */
+export const REOPEN_SETTINGS = ['lore.ollamaHost', 'lore.embedModel', 'lore.maxFileSizeKB', 'lore.exclude', 'lore.embedBatchSize', 'lore.embedConcurrency', 'files.exclude'];
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, Math.round(n)));
+}
