@@ -124,7 +124,7 @@ export class IndexQueue {
     } catch (err) {
       // Nothing is lost: put the work back (a full sync covers the paths queued before it). A pause
       // waits for resume; only an explicit cancel drops a full sync.
-      if (full && !this.cancelRequested) this.full = { force: full.force || !!this.full?.force };
+      if (full && !this.cancelRequested) this.full = { force: full.force || this.queuedForce() };
       for (const p of batch) this.paths.add(p);
       if (!controller.signal.aborted) {
         this.options.onError?.(err);
@@ -133,6 +133,11 @@ export class IndexQueue {
     } finally {
       this.controller = undefined;
     }
+  }
+
+  /** A full sync queued while another ran (TypeScript cannot see that `this.full` changed meanwhile). */
+  private queuedForce(): boolean {
+    return !!(this.full as { force: boolean } | undefined)?.force;
   }
 
   private retryLater(): void {
