@@ -40,6 +40,13 @@ function copyGrammars() {
   });
 }
 
+/** The chat webview's icon font: codicon.css loads codicon.ttf from beside it. */
+function copyCodicons() {
+  const from = path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist');
+  mkdirSync('dist/codicons', { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) cpSync(path.join(from, file), path.join('dist/codicons', file));
+}
+
 const common = {
   bundle: true,
   minify: production,
@@ -81,6 +88,7 @@ const contexts = await Promise.all([
 ]);
 
 copyGrammars();
+copyCodicons();
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {

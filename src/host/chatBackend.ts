@@ -1,0 +1,53 @@
+// What the chat view needs from the rest of Lore. The view (chatView.ts) only talks to this
+// interface; retrieval, prompting and Ollama live behind it.
+import type * as vscode from 'vscode';
+import type { AnswerErrorKind, IndexStateMessage, SelectionContext, SourceRef } from '../webview/protocol';
+
+export type { AnswerErrorKind, IndexStateMessage, SelectionContext, SourceRef };
+
+export interface ChatRequest {
+  question: string;
+  /** Earlier turns of the conversation, oldest first; failed answers with no text are left out. */
+  history: Array<{ role: 'user' | 'assistant'; content: string }>;
+  model: string;
+  /** Set for "Explain with Context": the code the question is about. */
+  selection?: SelectionContext;
+}
+
+export interface AnswerSink {
+  sources(sources: SourceRef[]): void;
+  token(text: string): void;
+  instructionsUsed(paths: string[]): void;
+}
+
+/** What `ask` and `pullModel` reject with; any other error is shown as `failed`. */
+export interface ChatError extends Error {
+  kind: AnswerErrorKind;
+  /** The model concerned (`model-missing`: the one to pull). */
+  model?: string;
+}
+
+export interface PullProgress {
+  status: string;
+  completed?: number;
+  total?: number;
+}
+
+export interface ChatBackend {
+  /**
+   * Streams one answer: calls `sink.sources` (possibly with []), then `sink.token` per piece, then
+   * resolves. Rejects with a `ChatError`. Aborts at once when `signal` fires (rejecting or resolving).
+   */
+  ask(req: ChatRequest, sink: AnswerSink, signal: AbortSignal): Promise<void>;
+  /** Installed chat models; rejects when Ollama cannot be reached. */
+  listModels(): Promise<string[]>;
+  pullModel(model: string, onProgress: (p: PullProgress) => void, signal: AbortSignal): Promise<void>;
+  /** The model answers use unless the user picks another in the view (`lore.chatModel`). */
+  defaultModel(): string;
+  /** The Ollama URL in use (`lore.ollamaHost`), shown in the view. */
+  host(): string;
+  indexState(): IndexStateMessage;
+  onDidChangeIndexState(listener: (state: IndexStateMessage) => void): vscode.Disposable;
+  /** Starts a full reindex of the workspace (the `lore.reindex` command). */
+  reindex(): void;
+}
