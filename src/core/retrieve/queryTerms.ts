@@ -1,0 +1,240 @@
+// Query processing: a question is split into the exact terms a lexical index matches well
+// (identifiers, paths, quoted code) and the prose keywords left over. Exact terms carry most of the
+// signal in code questions ("where is `parseConfig` called?"), so the lexical query repeats them.
+//
+// Every pattern here is linear (no nested quantifiers), so a 100 KB paste costs one pass per pattern.
+
+export interface QueryTerms {
+  identifiers: string[];
+  paths: string[];
+  quoted: string[];
+  keywords: string[];
+}
+
+/** Exact terms appear this many times in the lexical query, so they outweigh prose keywords. */
+const EXACT_TERM_WEIGHT = 2;
+/** The lexical query stays this short whatever was pasted: enough for every useful term of a stack trace. */
+const MAX_QUERY_CHARS = 1200;
+/** How many terms of each kind go in before any kind may use the rest of the budget. */
+const FIRST_SHARE = 12;
+/** Longer tokens are hashes, base64 or minified code: never a useful search term. */
+const MAX_TERM_CHARS = 80;
+/** Longer quoted text is a pasted block, not a phrase to match; its identifiers are still used. */
+const MAX_QUOTED_CHARS = 120;
+
+/** Extensions that make `name.ext` a file name rather than a dotted identifier (`config.json` vs `os.path`). */
+const FILE_EXTENSIONS = new Set(
+  (
+    'ts tsx mts cts js jsx mjs cjs json jsonc py pyi rs go java kt kts scala c h cc cpp cxx hpp hh cs fs rb php swift m mm ' +
+    'md mdx markdown rst txt adoc html htm css scss sass less vue svelte astro sh bash zsh ps1 bat cmd sql graphql gql proto ' +
+    'yaml yml toml ini cfg conf env lock xml gradle properties dart lua r jl ex exs erl hs ml clj tf dockerfile makefile csv ipynb'
+  ).split(' '),
+);
+
+const STOP_WORDS = new Set(
+  (
+    'a about above after again against all also am an and any are aren as at be because been before being below between both ' +
+    'but by can cannot could did do does doing don done down during each either else etc even ever every few for from further ' +
+    'get gets got had has have having he her here hers him his how however i if in into is isn it its itself just let lets like ' +
+    'me might more most much must my need no nor not now of off on once only or other our ours out over own please same shall ' +
+    'she should so some such than that the their theirs them then there these they this those through to too under until up ' +
+    'upon us use used uses using very via was we were what whats when where wheres which while who whom whose why will with ' +
+    'within without would yes yet you your yours ' +
+    // Question scaffolding that says nothing about the code.
+    'anyone explain explained show tell know want wondering help happens happening way ways work works thing things ' +
+    'code codebase project repo repository file files'
+  ).split(' '),
+);
+
+const FENCED_BLOCK = /```[^\n`]*\n?([\s\S]*?)(?:```|$)/g;
+const BACKTICKED = /`([^`\n]+)`/g;
+const DOUBLE_QUOTED = /["\u201c\u201d]([^"\u201c\u201d\n]{1,400})["\u201c\u201d]/g;
+/** A run of path/identifier characters; classified afterwards, which keeps the patterns simple and linear. */
+const TOKEN = /[\p{L}\p{N}_$][\p{L}\p{N}_$.\-/\\]*/gu;
+/** `TypeError: message` / `java.lang.IllegalStateException: message` at the start of a line of a stack trace. */
+const EXCEPTION_LINE = /^[ \t]*(?:Uncaught |Caused by: )?(?:[\w$]+\.)*([A-Z][\w$]*(?:Error|Exception|Fault|Panic))\b:?[ \t]*([^\n]*)/gm;
+/** Identifier-ish words: `camelCase`, `PascalCase` (two humps), `snake_case`, `SCREAMING_CASE`, `$scope`. */
+const CAMEL = /^[a-z$][a-z0-9$]*[A-Z][\w$]*$/;
+const PASCAL = /^(?:[A-Z][a-z0-9]+[A-Z]|[A-Z]{2,}[a-z])[\w$]*$/;
+const SNAKE = /^[\p{L}$][\p{L}\p{N}$]*(?:_+[\p{L}\p{N}$]+)+_*$|^_+[\p{L}\p{N}$]+\w*$/u;
+const ERROR_CODE = /^E[A-Z]{3,}$/;
+const IDENTIFIER_SEGMENT = /^[A-Za-z_$][\w$]*$/;
+
+export function extractQueryTerms(question: string): QueryTerms {
+  const { identifiers, paths, quoted, keywords } = analyze(question);
+  return { identifiers, paths, quoted, keywords };
+}
+
+export function lexicalQueryFor(question: string): string {
+  const a = analyze(question);
+  const single = new Set([...a.paths, ...a.identifiers]);
+  // `getUser` in backticks is already an identifier; only phrases add to it.
+  const phrases = a.quoted.filter((q) => !single.has(q));
+  const identifiers = a.identifiers.filter((i) => !a.exceptionTypes.includes(i));
+  const keywords = a.keywords.filter((k) => !a.exceptionWords.includes(k));
+  const paths = rankPaths(a.paths);
+
+  const parts: string[] = [];
+  const used = new Set<string>();
+  let length = 0;
+  const take = (terms: string[], limit: number, times: number): void => {
+    let taken = 0;
+    for (const term of terms) {
+      if (taken >= limit) return;
+      if (used.has(term)) continue;
+      const cost = (term.length + 1) * times;
+      if (length + cost > MAX_QUERY_CHARS) continue;
+      for (let i = 0; i < times; i++) parts.push(term);
+      used.add(term);
+      length += cost;
+      taken++;
+    }
+  };
+  // What failed leads; then a first share of each kind, so a long paste full of paths
+  // cannot crowd out the identifiers and words; then the rest while the budget lasts.
+  take(a.exceptionTypes, Infinity, EXACT_TERM_WEIGHT);
+  take(a.exceptionWords, Infinity, 1);
+  for (const limit of [FIRST_SHARE, Infinity]) {
+    take(paths, limit, EXACT_TERM_WEIGHT);
+    take(identifiers, limit, EXACT_TERM_WEIGHT);
+    take(phrases, limit, EXACT_TERM_WEIGHT);
+    take(keywords, limit, 1);
+  }
+  return parts.join(' ');
+}
+
+interface Analysis extends QueryTerms {
+  exceptionTypes: string[];
+  exceptionWords: string[];
+}
+
+function analyze(question: string): Analysis {
+  // `src/a.ts:12:5` and `loader:1105:14`: positions are not search terms.
+  const text = (typeof question === 'string' ? question : '').replace(/(?<=[\w)])(?::\d+){1,2}\b/g, ' ');
+  // Sets keep first-seen order, so earlier (usually more relevant) terms lead.
+  const quoted = new Set<string>();
+  const identifiers = new Set<string>();
+  const paths = new Set<string>();
+  const keywords = new Set<string>();
+  const exceptionTypes = new Set<string>();
+  const exceptionWords = new Set<string>();
+
+  // Exception types and their messages name what failed.
+  for (const m of text.matchAll(EXCEPTION_LINE)) {
+    exceptionTypes.add(m[1]);
+    identifiers.add(m[1]);
+    for (const word of proseWords(stripQuotes(m[2]))) {
+      exceptionWords.add(word);
+      keywords.add(word);
+    }
+  }
+
+  // Code blocks and inline code: scanned for terms, and short inline code kept as an exact phrase.
+  let prose = text.replace(FENCED_BLOCK, (_, body: string) => {
+    collectTokens(body, identifiers, paths);
+    return ' ';
+  });
+  prose = prose.replace(BACKTICKED, (_, body: string) => {
+    addQuoted(body, quoted);
+    collectTokens(body, identifiers, paths);
+    return ' ';
+  });
+  prose = prose.replace(DOUBLE_QUOTED, (_, body: string) => {
+    addQuoted(body, quoted);
+    collectTokens(body, identifiers, paths);
+    // Quoted prose still contributes keywords ("the "connection refused" error").
+    return ` ${body} `;
+  });
+
+  const rest = prose.replace(TOKEN, (token) => (classifyToken(token, identifiers, paths) ? ' ' : token));
+  for (const word of proseWords(rest)) keywords.add(word);
+
+  return {
+    identifiers: [...identifiers],
+    paths: [...paths],
+    quoted: [...quoted],
+    keywords: [...keywords],
+    exceptionTypes: [...exceptionTypes],
+    exceptionWords: [...exceptionWords],
+  };
+}
+
+/** Project paths before library and runtime frames (`node_modules/`, `node:internal`), which a stack trace is full of. */
+function rankPaths(paths: string[]): string[] {
+  const isLibrary = (p: string) => /(?:^|\/)(?:node_modules|site-packages|dist-packages|vendor)\/|^node:|^internal\//.test(p);
+  return [...paths.filter((p) => !isLibrary(p)), ...paths.filter(isLibrary)];
+}
+
+function addQuoted(body: string, quoted: Set<string>): void {
+  const phrase = body.trim().replace(/\s+/g, ' ');
+  if (phrase && phrase.length <= MAX_QUOTED_CHARS) quoted.add(phrase);
+}
+
+function collectTokens(text: string, identifiers: Set<string>, paths: Set<string>): void {
+  for (const m of text.matchAll(TOKEN)) classifyToken(m[0], identifiers, paths);
+}
+
+/** Files a path or identifier token; returns false for plain words, which stay in the prose. */
+function classifyToken(raw: string, identifiers: Set<string>, paths: Set<string>): boolean {
+  // Sentence punctuation and `file.ts:12:5` positions are not part of the term.
+  const token = raw.replace(/[.\-]+$/, '');
+  if (!token || token.length > MAX_TERM_CHARS) return false;
+  if (/[/\\]/.test(token)) {
+    const path = normalizePath(token);
+    if (path && looksLikePath(path)) {
+      paths.add(path);
+      return true;
+    }
+    return false;
+  }
+  if (token.includes('.')) {
+    const segments = token.split('.');
+    const last = segments[segments.length - 1].toLowerCase();
+    if (segments.length >= 2 && segments.every((s) => s.length > 0) && FILE_EXTENSIONS.has(last) && /^[\w$-]+$/.test(segments[0])) {
+      paths.add(token);
+      return true;
+    }
+    // `a.b.c`, not `e.g` or a version number.
+    if (segments.every((s) => IDENTIFIER_SEGMENT.test(s)) && segments.some((s) => s.length > 1)) {
+      identifiers.add(token);
+      return true;
+    }
+    return false;
+  }
+  if (CAMEL.test(token) || PASCAL.test(token) || SNAKE.test(token) || ERROR_CODE.test(token) || /^\$\w+$/.test(token)) {
+    identifiers.add(token);
+    return true;
+  }
+  return false;
+}
+
+/** Index paths are POSIX and relative: `.\src\a.ts` and `./src/a.ts` both mean `src/a.ts`. */
+function normalizePath(token: string): string {
+  return token.replace(/\\/g, '/').replace(/^(?:\.\/)+/, '').replace(/\/{2,}/g, '/');
+}
+
+function looksLikePath(path: string): boolean {
+  const segments = path.split('/').filter(Boolean);
+  if (segments.length === 0 || segments.some((s) => !/^[\p{L}\p{N}_.@\-]+$/u.test(s))) return false;
+  const last = segments[segments.length - 1];
+  const dot = last.lastIndexOf('.');
+  const hasExtension = dot > 0 && FILE_EXTENSIONS.has(last.slice(dot + 1).toLowerCase());
+  // "and/or" and "client/server" are prose; a folder path needs depth, or a trailing slash after two parts.
+  return hasExtension || segments.length >= 3 || (segments.length === 2 && path.endsWith('/')) || path.startsWith('../');
+}
+
+function stripQuotes(text: string): string {
+  return text.replace(/['"`\u2018\u2019\u201c\u201d]/g, ' ');
+}
+
+/** Lower-cased words of any script, without stop words, one-letter Latin words, short numbers and blobs. */
+function proseWords(text: string): string[] {
+  const words: string[] = [];
+  for (const m of text.matchAll(/[\p{L}\p{N}]+(?:['\u2019][\p{L}]+)?/gu)) {
+    const word = m[0].toLowerCase().replace(/['\u2019]\p{L}+$/u, '');
+    if (STOP_WORDS.has(word) || word.length > MAX_TERM_CHARS) continue;
+    if (/^[a-z]$/.test(word) || /^\d{1,2}$/.test(word)) continue;
+    words.push(word);
+  }
+  return words;
+}

@@ -1,0 +1,82 @@
+// Hybrid retrieval: embeddings find what a question means, the lexical index finds the names it
+// uses; rank fusion combines both. Works lexical-only whenever vectors are missing or Ollama is down.
+import type { RetrievedChunk, SearchHit, SearchIndex } from '../types';
+import { checkFreshness } from './freshness';
+import { mergeNeighbours, reciprocalRankFusion } from './fusion';
+import { lexicalQueryFor } from './queryTerms';
+
+export interface RetrieveOptions {
+  k: number;
+  /** Hits taken from each ranking before fusion; default max(20, 4k). */
+  candidates?: number;
+  signal?: AbortSignal;
+  /** Current text of a file (unsaved buffer first, then disk); enables the freshness check. */
+  readCurrent?: (path: string) => Promise<string | undefined>;
+}
+
+export interface RetrieveResult {
+  mode: 'hybrid' | 'lexical';
+  results: RetrievedChunk[];
+}
+
+/** A pasted log or file is embedded by its head: the question and the top of a stack trace. */
+const MAX_EMBED_QUERY_CHARS = 4000;
+
+export class Retriever {
+  constructor(
+    private readonly index: SearchIndex,
+    private readonly embedQuery?: (text: string, signal?: AbortSignal) => Promise<Float32Array>,
+  ) {}
+
+  async retrieve(question: string, options: RetrieveOptions): Promise<RetrieveResult> {
+    const { k, signal, readCurrent } = options;
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
+    const candidates = options.candidates ?? Math.max(20, 4 * k);
+    if (!Number.isInteger(candidates) || candidates < 1) throw new RangeError(`candidates must be a positive integer, got ${candidates}`);
+    signal?.throwIfAborted();
+
+    const text = typeof question === 'string' ? question.trim() : '';
+    const lexicalQuery = lexicalQueryFor(text);
+    const canEmbed = this.embedQuery !== undefined && this.index.vectorCount() > 0;
+    if (!lexicalQuery) return { mode: canEmbed ? 'hybrid' : 'lexical', results: [] };
+
+    const vectorHits = canEmbed ? await this.vectorHits(text, candidates, signal) : undefined;
+    signal?.throwIfAborted();
+    const lexicalHits = this.index.lexicalSearch(lexicalQuery, candidates);
+
+    const fused = reciprocalRankFusion([
+      ...(vectorHits ? [{ source: 'vector' as const, hits: vectorHits }] : []),
+      { source: 'lexical' as const, hits: lexicalHits },
+    ]);
+    const merged = mergeNeighbours(fused, this.index);
+    const results = readCurrent ? await this.freshTop(merged, k, readCurrent, signal) : merged.slice(0, k);
+    return { mode: vectorHits ? 'hybrid' : 'lexical', results };
+  }
+
+  /** Undefined when the query cannot be embedded now (Ollama down, model missing): search goes on lexically. */
+  private async vectorHits(text: string, candidates: number, signal: AbortSignal | undefined): Promise<SearchHit[] | undefined> {
+    try {
+      const vector = await this.embedQuery!(text.slice(0, MAX_EMBED_QUERY_CHARS), signal);
+      return this.index.vectorSearch(vector, candidates);
+    } catch {
+      // Cancellation is the caller's decision, not a reason to fall back.
+      signal?.throwIfAborted();
+      return undefined;
+    }
+  }
+
+  /** Checks freshness in batches of k, best first, until k fresh results are found or candidates run out. */
+  private async freshTop(
+    ranked: RetrievedChunk[],
+    k: number,
+    readCurrent: (path: string) => Promise<string | undefined>,
+    signal: AbortSignal | undefined,
+  ): Promise<RetrievedChunk[]> {
+    const fresh: RetrievedChunk[] = [];
+    for (let at = 0; at < ranked.length && fresh.length < k; at += k) {
+      fresh.push(...(await checkFreshness(ranked.slice(at, at + k), readCurrent)));
+      signal?.throwIfAborted();
+    }
+    return fresh.slice(0, k);
+  }
+}

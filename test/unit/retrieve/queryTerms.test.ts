@@ -1,0 +1,103 @@
+import * as assert from 'node:assert/strict';
+import { extractQueryTerms, lexicalQueryFor } from '../../../src/core/retrieve';
+
+describe('extractQueryTerms', () => {
+  it('pulls camelCase, PascalCase, snake_case, SCREAMING_CASE and dotted identifiers out of prose', () => {
+    const terms = extractQueryTerms('Why does parseConfig call LoreStore.open and read MAX_FILE_SIZE via embed_batch in HttpServer?');
+    assert.deepEqual(terms.identifiers, ['parseConfig', 'LoreStore.open', 'MAX_FILE_SIZE', 'embed_batch', 'HttpServer']);
+    assert.deepEqual(terms.keywords, ['call', 'read']);
+  });
+
+  it('recognises file paths, normalised to the index form, and bare file names by extension', () => {
+    const terms = extractQueryTerms('Compare ./src/core/config.ts with .\\lib\\util.py, config.json and core/retrieve/ at src/x.ts:42:7.');
+    assert.deepEqual(terms.paths, ['src/core/config.ts', 'lib/util.py', 'config.json', 'core/retrieve/', 'src/x.ts']);
+    assert.ok(!terms.keywords.includes('42'), 'line positions are not keywords');
+  });
+
+  it('keeps prose slashes and abbreviations out of paths and identifiers', () => {
+    const terms = extractQueryTerms('Is the client/server split, e.g. the and/or logic, in version 1.2.3?');
+    assert.deepEqual(terms.paths, []);
+    assert.deepEqual(terms.identifiers, []);
+    assert.deepEqual(terms.keywords, ['client', 'server', 'split', 'logic', 'version']);
+  });
+
+  it('keeps `backticked code` and "quoted strings" as exact phrases and scans them for terms', () => {
+    const terms = extractQueryTerms('Where does `retry(fetchUser)` log "connection refused"?');
+    assert.deepEqual(terms.quoted, ['retry(fetchUser)', 'connection refused']);
+    assert.deepEqual(terms.identifiers, ['fetchUser']);
+    assert.deepEqual(terms.keywords, ['log', 'connection', 'refused']);
+  });
+
+  it('takes terms from fenced code blocks without quoting the whole block', () => {
+    const terms = extractQueryTerms('What is wrong here?\n```ts\nconst total = computeTotal(order_items);\n```');
+    assert.deepEqual(terms.quoted, []);
+    assert.deepEqual(terms.identifiers, ['computeTotal', 'order_items']);
+    assert.deepEqual(terms.keywords, ['wrong']);
+  });
+
+  it('drops stop words, one-letter words and short numbers; keeps any script', () => {
+    assert.deepEqual(extractQueryTerms('What is the a of it?').keywords, []);
+    assert.deepEqual(extractQueryTerms('这个函数做什么').keywords, ['这个函数做什么']);
+    assert.deepEqual(extractQueryTerms('Что делает функция поиска?').keywords, ['что', 'делает', 'функция', 'поиска']);
+    assert.deepEqual(extractQueryTerms('status 404 on page 2').keywords, ['status', '404', 'page']);
+  });
+
+  it('names the exception of a pasted stack trace and its message words', () => {
+    const terms = extractQueryTerms("TypeError: Cannot read properties of undefined (reading 'map')\n    at render (src/ui/list.tsx:42:13)");
+    assert.equal(terms.identifiers[0], 'TypeError');
+    assert.deepEqual(terms.keywords.slice(0, 5), ['read', 'properties', 'undefined', 'reading', 'map']);
+    assert.deepEqual(terms.paths, ['src/ui/list.tsx']);
+  });
+
+  it('returns empty lists, never throws, for empty, non-string and punctuation-only input', () => {
+    const empty = { identifiers: [], paths: [], quoted: [], keywords: [] };
+    assert.deepEqual(extractQueryTerms(''), empty);
+    assert.deepEqual(extractQueryTerms('   \n\t '), empty);
+    assert.deepEqual(extractQueryTerms(undefined as unknown as string), empty);
+    assert.deepEqual(extractQueryTerms('(.*+?[]{}\\^$|) ``` "" ` '), empty);
+  });
+});
+
+describe('lexicalQueryFor', () => {
+  it('repeats exact terms before the keywords', () => {
+    assert.equal(lexicalQueryFor('where is `parseConfig` called in src/core/config.ts?'), 'src/core/config.ts src/core/config.ts parseConfig parseConfig called');
+  });
+
+  it('returns an empty query for empty and stop-words-only questions', () => {
+    for (const q of ['', '   ', 'what is the', 'How does it work?', '?!?', '``', '""']) assert.equal(lexicalQueryFor(q), '', JSON.stringify(q));
+  });
+
+  it('passes regex metacharacters and quotes through harmlessly', () => {
+    for (const q of ['(.*+?[]{}\\^$|)', 'a[b]* "unterminated', "it's `weird`` text", '\u0000\uffff\ud800', 'foo(.*) bar$']) {
+      assert.equal(typeof lexicalQueryFor(q), 'string');
+    }
+    assert.equal(lexicalQueryFor('match /^foo.*bar$/ in regexHelper'), 'regexHelper regexHelper match foo bar');
+  });
+
+  it('keeps a non-Latin question', () => {
+    assert.equal(lexicalQueryFor('検索はどこで実行されますか'), '検索はどこで実行されますか');
+  });
+
+  it('bounds the query for a 100 KB paste and keeps the exception, project paths and identifiers first', () => {
+    const frames = Array.from({ length: 2500 }, (_, i) => `    at Object.handler${i}Step (node_modules/lib/f${i}.js:1:1)`);
+    const paste = [
+      'RangeError: Maximum call stack size exceeded',
+      '    at walkTree (src/core/tree.ts:10:5)',
+      ...frames,
+      'lorem ipsum '.repeat(2000),
+    ].join('\n');
+    assert.ok(paste.length > 100_000);
+    const query = lexicalQueryFor(paste);
+    assert.ok(query.length <= 1200, `query has ${query.length} chars`);
+    const words = query.split(' ');
+    assert.deepEqual(words.slice(0, 2), ['RangeError', 'RangeError']);
+    assert.ok(words.indexOf('src/core/tree.ts') < words.indexOf('node_modules/lib/f0.js'), 'project path before library path');
+    assert.ok(words.includes('walkTree') && words.includes('maximum') && words.includes('exceeded'));
+  });
+
+  it('drops blobs (base64, minified lines) instead of letting them fill the query', () => {
+    const blob = 'QUJD'.repeat(25_000);
+    assert.equal(lexicalQueryFor(blob), '');
+    assert.equal(lexicalQueryFor(`${blob} in tokenCache`), 'tokenCache tokenCache');
+  });
+});
