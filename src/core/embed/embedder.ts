@@ -104,8 +104,7 @@ export class Embedder {
       if (failure.kind === 'network' || failure.kind === 'timeout') return { ok: false, reason: 'unreachable', message: this.unreachableMessage(failure) };
       return { ok: false, reason: 'error', message: `Ollama could not describe model "${this.model}": ${failureText(failure)}.` };
     }
-    // Ollama versions before capabilities were reported embed with any model, so absence is no verdict.
-    if (Array.isArray(info.capabilities) && !info.capabilities.includes('embedding')) {
+    if (!canEmbed(info)) {
       return {
         ok: false,
         reason: 'not-embedding-model',
@@ -284,6 +283,16 @@ function modelShape(info: ShowResponse): { contextLength: number; dims?: number 
   if (numCtx && Number(numCtx[1]) > 0) contextLength = Math.min(contextLength, Number(numCtx[1]));
   const dims = field('embedding_length');
   return dims === undefined ? { contextLength } : { contextLength, dims };
+}
+
+/**
+ * Ollama versions without capabilities in /api/show embed with any model, so absence is no verdict; some
+ * versions list an embedding model as "completion", so a pooling layer (Ollama's own test) also counts.
+ */
+function canEmbed(info: ShowResponse): boolean {
+  if (!Array.isArray(info.capabilities) || info.capabilities.includes('embedding')) return true;
+  const modelInfo = (info.model_info ?? {}) as unknown as Record<string, unknown>;
+  return Object.keys(modelInfo).some((key) => key.endsWith('.pooling_type'));
 }
 
 /** Scaled to length 1, so cosine similarity is a dot product. A zero vector stays zero. */

@@ -317,6 +317,33 @@ describe('Embedder', () => {
       assert.match(!probe.ok ? probe.message : '', /cannot make embeddings/);
     });
 
+    it('judges by metadata when Ollama does not report embedding capabilities', async () => {
+      const shows = [
+        { capabilities: ['completion'], model_info: { 'general.architecture': 'bert', 'bert.pooling_type': 2, 'bert.context_length': 512 } },
+        { model_info: { 'general.architecture': 'bert', 'bert.context_length': 512, 'bert.embedding_length': 384 }, parameters: 'num_ctx 256' },
+        { capabilities: ['completion'], model_info: {} },
+        { capabilities: ['embedding'], model_info: {} },
+      ];
+      const server = http.createServer((req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(req.url === '/api/version' ? { version: '0.5.0' } : shows.shift()));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const e = new Embedder({ host: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, model: MODEL });
+        assert.deepEqual(await e.probe(), { ok: true, contextLength: 512 });
+        // A Modelfile num_ctx below the trained length is the window in use.
+        assert.deepEqual(await e.probe(), { ok: true, contextLength: 256, dims: 384 });
+        const chatOnly = await e.probe();
+        assert.equal(!chatOnly.ok && chatOnly.reason, 'not-embedding-model');
+        // No context length reported: Ollama's historical default window.
+        assert.deepEqual(await e.probe(), { ok: true, contextLength: 2048 });
+      } finally {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
+    });
+
     it('reports an unreachable or hanging Ollama', async () => {
       await fake.goDown();
       const down = await embedder().probe();
