@@ -8,6 +8,8 @@ export const COMMANDS = {
   resumeIndexing: 'lore.resumeIndexing',
   showStatus: 'lore.showStatus',
   pullEmbedModel: 'lore.pullEmbedModel',
+  explainWithContext: 'lore.explainWithContext',
+  newChat: 'lore.newChat',
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

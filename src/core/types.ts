@@ -46,7 +46,8 @@ export interface SearchHit {
 
 /** What `lore query --json` prints per result, and what the retriever returns. */
 export interface RetrievedChunk extends SearchHit {
-  via: Array<'vector' | 'lexical'>;
+  /** How it was found: the two searches, or a language server's go-to-definition ("Explain with Context"). */
+  via: Array<'vector' | 'lexical' | 'definition'>;
 }
 
 export type IndexMode = 'hybrid' | 'lexical';

@@ -7,7 +7,9 @@ import { COMMANDS, registerCommands } from '../commands';
 import { pullModel, type EmbedProbe } from '../core/embed';
 import type { EmbedProblem } from '../core/indexer';
 import type { RetrievedChunk } from '../core/types';
+import { ChatViewProvider } from './chatView';
 import { FolderIndex } from './folderIndex';
+import { LoreChat } from './loreChat';
 import { readSettings, REOPEN_SETTINGS, type LoreSettings } from './settings';
 import { StatusBar } from './statusBar';
 
@@ -30,14 +32,21 @@ export class Lore implements vscode.Disposable, LoreApi {
   private readonly notified = new Set<string>();
   private reprobeTimer: NodeJS.Timeout | undefined;
   private paused = false;
+  private readonly stateEmitter = new vscode.EventEmitter<void>();
+  private readonly chatView: ChatViewProvider;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
     this.statusBar = new StatusBar(() => this.folderList(), () => this.paused);
+    const chat = new LoreChat(() => this.folderList(), () => this.paused, (listener) => this.stateEmitter.event(listener));
+    this.chatView = new ChatViewProvider(context.extensionUri, chat, context.workspaceState, (m) => log.info(m));
     this.disposables.push(
       this.statusBar,
+      this.stateEmitter,
+      this.chatView,
+      vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chatView),
       ...registerCommands({
         reindex: () => this.reindex(),
         clearIndex: () => this.clearIndex(),
@@ -45,6 +54,8 @@ export class Lore implements vscode.Disposable, LoreApi {
         resumeIndexing: () => this.setPaused(false),
         showStatus: () => this.showStatus(),
         pullEmbedModel: () => this.pullEmbedModel(),
+        explainWithContext: () => this.explainSelection(),
+        newChat: () => this.chatView.newChat(),
       }),
       vscode.workspace.onDidChangeWorkspaceFolders((e) => {
         e.removed.forEach((f) => void this.closeFolder(f));
@@ -100,12 +111,12 @@ export class Lore implements vscode.Disposable, LoreApi {
       try {
         const fi = await FolderIndex.open(folder, this.storeDirFor(folder), settings, this.log, (f, p) => this.onEmbedProblem(f, p));
         this.folders.set(key, fi);
-        this.disposables.push(fi.onDidChange(() => this.statusBar.update()));
+        this.disposables.push(fi.onDidChange(() => this.stateChanged()));
         this.log.info(`[${folder.name}] index at ${fi.index.store.dir}; Ollama at ${settings.host} (from ${settings.hostSource})`);
         if (this.paused) fi.pause();
         await this.probe(fi, settings);
         fi.syncAll();
-        this.statusBar.update();
+        this.stateChanged();
         return fi;
       } catch (err) {
         this.log.error(`[${folder.name}] cannot open the index: ${err instanceof Error ? err.stack : err}`);
@@ -125,7 +136,7 @@ export class Lore implements vscode.Disposable, LoreApi {
     const fi = this.folders.get(key);
     this.folders.delete(key);
     await fi?.dispose();
-    this.statusBar.update();
+    this.stateChanged();
   }
 
   private async reopenAll(): Promise<void> {
@@ -178,7 +189,7 @@ export class Lore implements vscode.Disposable, LoreApi {
 
   private onEmbedProblem(fi: FolderIndex, problem: EmbedProblem | undefined, settings = readSettings(fi.folder)): void {
     fi.state.embedProblem = problem;
-    this.statusBar.update();
+    this.stateChanged();
     if (!problem) return;
     fi.index.setEmbeddingsEnabled(false);
     this.log.warn(`[${fi.folder.name}] embeddings paused: ${problem.message}`);
@@ -216,6 +227,32 @@ export class Lore implements vscode.Disposable, LoreApi {
     else if (choice === 'Show Output') this.log.show(true);
   }
 
+  private stateChanged(): void {
+    this.statusBar.update();
+    this.stateEmitter.fire();
+  }
+
+  /** "Explain with Context" on the active editor's selection. */
+  private async explainSelection(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const folder = editor && vscode.workspace.getWorkspaceFolder(editor.document.uri);
+    if (!editor || editor.selection.isEmpty) {
+      void vscode.window.showInformationMessage('Lore: select some code to explain first.');
+      return;
+    }
+    const { start, end } = editor.selection;
+    // A selection ending at column 0 does not include that line.
+    const endLine = end.character === 0 && end.line > start.line ? end.line : end.line + 1;
+    const rel = folder ? path.relative(folder.uri.fsPath, editor.document.uri.fsPath).split(path.sep).join('/') : path.basename(editor.document.uri.fsPath);
+    await this.chatView.explainSelection({
+      path: rel,
+      startLine: start.line + 1,
+      endLine,
+      language: editor.document.languageId,
+      text: editor.document.getText(new vscode.Range(start.line, 0, endLine, 0)).replace(/\n$/, ''),
+    });
+  }
+
   private reindex(): void {
     if (!this.folders.size) {
       void vscode.window.showInformationMessage('Lore: open a folder to index it.');
@@ -237,7 +274,7 @@ export class Lore implements vscode.Disposable, LoreApi {
     this.paused = paused;
     void vscode.commands.executeCommand('setContext', 'lore.paused', paused);
     for (const fi of this.folderList()) (paused ? fi.pause() : fi.resume());
-    this.statusBar.update();
+    this.stateChanged();
   }
 
   private async showStatus(): Promise<void> {
