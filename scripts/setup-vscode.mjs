@@ -4,12 +4,13 @@
 // unreachable (see /work/shared/docs/testing-in-real-vscode.md). Idempotent: a marker file written
 // last says the install is complete; anything without it is removed and redone.
 // Does not install system packages: it names the missing ones (`.ci/run` installs them in CI).
+//   node scripts/setup-vscode.mjs [--unless-electron]   (the flag skips it when LORE_TEST_ELECTRON=1)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, copyFileSync, writeFileSync, chmodSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CODE_SERVER_VERSION = '4.100.3';
+const CODE_SERVER_VERSION = '4.100.3';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const installDir = path.join(repoRoot, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`);
 export const serverMain = path.join(installDir, 'lib', 'vscode', 'out', 'server-main.js');
@@ -119,8 +120,16 @@ function install() {
   writeFileSync(markerFile, markerContent);
 }
 
+export function isInstalled() {
+  return existsSync(markerFile) && readFileSync(markerFile, 'utf8') === markerContent && existsSync(serverMain);
+}
+
 function main() {
-  if (existsSync(markerFile) && readFileSync(markerFile, 'utf8') === markerContent && existsSync(serverMain)) {
+  if (process.argv.includes('--unless-electron') && process.env.LORE_TEST_ELECTRON === '1') {
+    console.log('[setup-vscode] LORE_TEST_ELECTRON=1: the tests use the desktop VS Code; nothing to install');
+    return;
+  }
+  if (isInstalled()) {
     console.log(`[setup-vscode] VS Code server (code-server ${CODE_SERVER_VERSION}) already installed in ${path.relative(repoRoot, installDir)}`);
     return;
   }
