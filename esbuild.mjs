@@ -9,11 +9,19 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const require = createRequire(import.meta.url);
 
-/** Vectra's package entry pulls in OpenAI, gRPC, cheerio and more; Lore needs only the index. */
+/**
+ * Vectra's package entry pulls in OpenAI, gRPC, cheerio and more, and its LocalIndex loads a 3.8 MB
+ * English NLP model for a BM25 mode Lore does not use (MiniSearch is Lore's lexical index).
+ * Lore bundles only the index and codec, with the NLP modules replaced by a stub that fails loudly.
+ */
 const vectraSlim = {
   name: 'vectra-slim',
   setup(build) {
     build.onResolve({ filter: /^vectra$/ }, () => ({ path: path.resolve('src/core/store/vectraEntry.js') }));
+    build.onResolve({ filter: /^wink-(nlp|eng-lite-web-model|bm25-text-search)$/ }, (args) => ({ path: args.path, namespace: 'unused-by-lore' }));
+    build.onLoad({ filter: /.*/, namespace: 'unused-by-lore' }, (args) => ({
+      contents: `module.exports = function () { throw new Error(${JSON.stringify(args.path + ' is not bundled: Lore does not use Vectra BM25')}); };`,
+    }));
   },
 };
 

@@ -41,7 +41,8 @@ interface Parsed {
 
 export function parseCommandLine(argv: string[]): Parsed {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h') throw new UsageError('');
+  if (command === '--help' || command === '-h') throw new UsageError('');
+  if (!command) throw new UsageError('a command is needed');
   if (!(command in OPTION_SPECS)) throw new UsageError(`unknown command '${command}'`);
   const cmd = command as Command;
   const spec = OPTION_SPECS[cmd];
