@@ -14,6 +14,14 @@ export async function checkFreshness(
   results: RetrievedChunk[],
   readCurrent: (path: string) => Promise<string | undefined>,
 ): Promise<RetrievedChunk[]> {
+  return (await freshVersions(results, readCurrent)).filter((r): r is RetrievedChunk => r !== undefined);
+}
+
+/** For each result: itself when unchanged, a re-located copy when moved, undefined when stale or gone. */
+export async function freshVersions(
+  results: RetrievedChunk[],
+  readCurrent: (path: string) => Promise<string | undefined>,
+): Promise<Array<RetrievedChunk | undefined>> {
   const paths = [...new Set(results.map((r) => r.chunk.path))];
   const files = new Map<string, CurrentFile | undefined>();
   await Promise.all(
@@ -23,20 +31,17 @@ export async function checkFreshness(
     }),
   );
 
-  const fresh: RetrievedChunk[] = [];
-  for (const r of results) {
-    const file = files.get(r.chunk.path);
-    const startLine = file?.locate(r.chunk.text, r.chunk.startLine);
-    if (startLine === undefined) continue;
-    if (startLine === r.chunk.startLine) {
-      fresh.push(r);
-      continue;
-    }
+  return results.map((r) => {
+    const startLine = files.get(r.chunk.path)?.locate(r.chunk.text, r.chunk.startLine);
+    if (startLine === undefined) return undefined;
+    if (startLine === r.chunk.startLine) return r;
     const endLine = startLine + (r.chunk.endLine - r.chunk.startLine);
-    fresh.push({ ...r, chunk: { ...r.chunk, id: chunkId(r.chunk.path, startLine, r.chunk.hash), startLine, endLine } });
-  }
-  return fresh;
+    return { ...r, chunk: { ...r.chunk, id: chunkId(r.chunk.path, startLine, r.chunk.hash), startLine, endLine } };
+  });
 }
+
+/** Only lines longer than a chunk are split into pieces: far more than this, far more than a normal line. */
+const LONG_LINE_CHARS = 200;
 
 class CurrentFile {
   private readonly lines: string[];
@@ -50,12 +55,15 @@ class CurrentFile {
   /** The 1-based line where `text` now starts: `expectedStart` when unchanged, else the nearest other match. */
   locate(text: string, expectedStart: number): number | undefined {
     const wanted = splitLines(text).map(normalizeLine);
-    if (this.matchesAt(wanted, expectedStart - 1)) return expectedStart;
-    const candidates = this.index().get(wanted[0]) ?? [];
+    if (this.matchesAt(wanted, expectedStart - 1) || this.holdsPieceAt(wanted, expectedStart - 1)) return expectedStart;
     let best: number | undefined;
-    for (const at of candidates) {
-      if (!this.matchesAt(wanted, at)) continue;
+    const consider = (at: number) => {
       if (best === undefined || Math.abs(at + 1 - expectedStart) < Math.abs(best - expectedStart)) best = at + 1;
+    };
+    for (const at of this.index().get(wanted[0]) ?? []) if (this.matchesAt(wanted, at)) consider(at);
+    // A long piece is distinctive enough to be looked for inside other lines; `}` is not.
+    if (best === undefined && wanted.length === 1 && wanted[0].length >= LONG_LINE_CHARS) {
+      this.lines.forEach((line, at) => line.includes(wanted[0]) && consider(at));
     }
     return best;
   }
@@ -63,6 +71,12 @@ class CurrentFile {
   private matchesAt(wanted: string[], at: number): boolean {
     if (at < 0 || at + wanted.length > this.lines.length) return false;
     return wanted.every((line, i) => this.lines[at + i] === line);
+  }
+
+  /** The chunker hard-splits a line too long for one chunk into pieces that keep that line's number. */
+  private holdsPieceAt(wanted: string[], at: number): boolean {
+    const line = this.lines[at];
+    return wanted.length === 1 && wanted[0].length > 0 && line !== undefined && line.length >= LONG_LINE_CHARS && line.includes(wanted[0]);
   }
 
   private index(): Map<string, number[]> {

@@ -6,7 +6,7 @@ export type HitSource = 'vector' | 'lexical';
 
 /** The constant from Cormack et al. (2009): damps the head of each list so one ranking cannot dominate. */
 export const DEFAULT_RRF_K = 60;
-/** Chunks this many lines apart or fewer read as one excerpt when the lines between are indexed too. */
+/** Results this many lines apart or fewer (blank lines, a short declaration between) read as one excerpt. */
 export const DEFAULT_MAX_GAP_LINES = 3;
 
 const SOURCE_ORDER: HitSource[] = ['vector', 'lexical'];
@@ -52,12 +52,22 @@ export function reciprocalRankFusion(
 }
 
 /**
- * Results are expected best first; a merged result takes the place of its best member. Chunks
- * whose text does not span exactly their line range are kept as they are rather than spliced
- * wrongly. Lines between two results are filled from the file's other indexed chunks; when some
- * are not indexed the results stay apart, since their text is unknown.
+ * Results are expected best first; a merged result takes the place of its best member. Only
+ * chunks whose text is exactly their lines take part: a chunk whose text does not span its range,
+ * or a piece of a hard-split long line (another chunk gives the same line a different text), is
+ * kept as it is rather than spliced wrongly. Lines between two results come from the file's other
+ * indexed chunks; lines no chunk covers are blank, since chunks cover every non-blank line.
  */
 export function mergeNeighbours(results: RetrievedChunk[], index: SearchIndex, maxGapLines: number = DEFAULT_MAX_GAP_LINES): RetrievedChunk[] {
+  return mergeNeighbourGroups(results, index, maxGapLines).map((g) => g.merged);
+}
+
+/** `mergeNeighbours` with the results each merged one was made of (the freshness check falls back to them). */
+export function mergeNeighbourGroups(
+  results: RetrievedChunk[],
+  index: SearchIndex,
+  maxGapLines: number = DEFAULT_MAX_GAP_LINES,
+): Array<{ merged: RetrievedChunk; members: RetrievedChunk[] }> {
   if (!Number.isInteger(maxGapLines) || maxGapLines < 0) throw new RangeError(`maxGapLines must be an integer >= 0, got ${maxGapLines}`);
   const unique = dropDuplicates(results);
 
@@ -68,26 +78,28 @@ export function mergeNeighbours(results: RetrievedChunk[], index: SearchIndex, m
     else byPath.set(r.chunk.path, [r]);
   }
 
-  // Each result maps to the merged result that replaces it (itself when alone).
-  const replacement = new Map<RetrievedChunk, RetrievedChunk>();
+  // Each result maps to the group that replaces it (alone when nothing merges with it).
+  const groupOf = new Map<RetrievedChunk, { merged: RetrievedChunk; members: RetrievedChunk[] }>();
   for (const [path, group] of byPath) {
-    const splicable = group.filter((r) => spansItsLines(r.chunk));
-    for (const r of group) if (!splicable.includes(r)) replacement.set(r, r);
-    if (splicable.length === 0) continue;
-    const fileChunks = splicable.length > 1 ? index.chunksOf(path).filter(spansItsLines) : [];
-    for (const run of adjacentRuns(splicable, fileChunks, maxGapLines)) {
-      const merged = run.length === 1 ? run[0] : mergeRun(run, fileChunks);
-      for (const r of run) replacement.set(r, merged);
+    if (group.length === 1) continue;
+    const file = new FileLines([...group.map((r) => r.chunk), ...index.chunksOf(path)]);
+    const splicable = group.filter((r) => file.isExact(r.chunk));
+    for (const run of adjacentRuns(splicable, file, maxGapLines)) {
+      if (run.length > 1) {
+        // Members best first: if the merged result turns out stale, they stand in for it in rank order.
+        const entry = { merged: mergeRun(run, file), members: [...run].sort((a, b) => b.score - a.score) };
+        for (const r of run) groupOf.set(r, entry);
+      }
     }
   }
 
-  const out: RetrievedChunk[] = [];
+  const out: Array<{ merged: RetrievedChunk; members: RetrievedChunk[] }> = [];
   const emitted = new Set<RetrievedChunk>();
   for (const r of unique) {
-    const merged = replacement.get(r) ?? r;
-    if (emitted.has(merged)) continue;
-    emitted.add(merged);
-    out.push(merged);
+    const entry = groupOf.get(r) ?? { merged: r, members: [r] };
+    if (emitted.has(entry.merged)) continue;
+    emitted.add(entry.merged);
+    out.push(entry);
   }
   return out;
 }
@@ -104,15 +116,50 @@ function dropDuplicates(results: RetrievedChunk[]): RetrievedChunk[] {
   });
 }
 
-/** Groups results (of one file) whose ranges overlap, touch, or are at most maxGap indexed lines apart. */
-function adjacentRuns(results: RetrievedChunk[], fileChunks: Chunk[], maxGap: number): RetrievedChunk[][] {
+/** What the indexed chunks of one file say each line holds. */
+class FileLines {
+  private readonly text = new Map<number, string>();
+  /** Lines given different texts by different chunks: pieces of a hard-split line. */
+  private readonly conflicting = new Set<number>();
+
+  constructor(chunks: Chunk[]) {
+    for (const chunk of chunks) {
+      if (!spansItsLines(chunk)) continue;
+      splitLines(chunk.text).forEach((line, i) => {
+        const at = chunk.startLine + i;
+        const known = this.text.get(at);
+        if (known === undefined) this.text.set(at, line);
+        else if (known !== line) this.conflicting.add(at);
+      });
+    }
+  }
+
+  isExact(chunk: Chunk): boolean {
+    if (!spansItsLines(chunk)) return false;
+    for (let line = chunk.startLine; line <= chunk.endLine; line++) if (this.conflicting.has(line)) return false;
+    return true;
+  }
+
+  /** True when no line in [from, to] is a piece of a split line, so the range can be spelled out. */
+  canFill(from: number, to: number): boolean {
+    for (let line = from; line <= to; line++) if (this.conflicting.has(line)) return false;
+    return true;
+  }
+
+  lines(from: number, to: number): string {
+    return Array.from({ length: to - from + 1 }, (_, i) => this.text.get(from + i) ?? '').join('\n');
+  }
+}
+
+/** Groups results (of one file) whose ranges overlap, touch, or are at most maxGap lines apart. */
+function adjacentRuns(results: RetrievedChunk[], file: FileLines, maxGap: number): RetrievedChunk[][] {
   const sorted = [...results].sort((a, b) => a.chunk.startLine - b.chunk.startLine || a.chunk.endLine - b.chunk.endLine);
   const runs: RetrievedChunk[][] = [];
   let current: RetrievedChunk[] = [];
   let runEnd = 0;
   for (const r of sorted) {
     const gap = r.chunk.startLine - runEnd - 1;
-    const joins = current.length > 0 && (gap <= 0 || (gap <= maxGap && covered(fileChunks, runEnd + 1, r.chunk.startLine - 1)));
+    const joins = current.length > 0 && (gap <= 0 || (gap <= maxGap && file.canFill(runEnd + 1, r.chunk.startLine - 1)));
     if (!joins && current.length > 0) {
       runs.push(current);
       current = [];
@@ -124,29 +171,10 @@ function adjacentRuns(results: RetrievedChunk[], fileChunks: Chunk[], maxGap: nu
   return runs;
 }
 
-/** True when every line in [from, to] belongs to some indexed chunk. */
-function covered(chunks: Chunk[], from: number, to: number): boolean {
-  let next = from;
-  for (const c of [...chunks].sort((a, b) => a.startLine - b.startLine)) {
-    if (c.startLine > next) break;
-    if (c.endLine >= next) next = c.endLine + 1;
-    if (next > to) return true;
-  }
-  return next > to;
-}
-
-function mergeRun(run: RetrievedChunk[], fileChunks: Chunk[]): RetrievedChunk {
+function mergeRun(run: RetrievedChunk[], file: FileLines): RetrievedChunk {
   const start = Math.min(...run.map((r) => r.chunk.startLine));
   const end = Math.max(...run.map((r) => r.chunk.endLine));
-  // Results first so their text wins; indexed chunks only fill the gaps between them.
-  const lines = new Map<number, string>();
-  for (const chunk of [...run.map((r) => r.chunk), ...fileChunks]) {
-    const chunkLines = splitLines(chunk.text);
-    for (let line = Math.max(start, chunk.startLine); line <= Math.min(end, chunk.endLine); line++) {
-      if (!lines.has(line)) lines.set(line, chunkLines[line - chunk.startLine]);
-    }
-  }
-  const text = Array.from({ length: end - start + 1 }, (_, i) => lines.get(start + i) ?? '').join('\n');
+  const text = file.lines(start, end);
   const best = run.reduce((a, b) => (b.score > a.score ? b : a));
   const first = run.reduce((a, b) => (b.chunk.startLine < a.chunk.startLine ? b : a));
   const symbols = [...new Set(run.map((r) => r.chunk.symbol).filter((s): s is string => !!s))];

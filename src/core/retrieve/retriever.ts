@@ -1,8 +1,8 @@
 // Hybrid retrieval: embeddings find what a question means, the lexical index finds the names it
 // uses; rank fusion combines both. Works lexical-only whenever vectors are missing or Ollama is down.
 import type { RetrievedChunk, SearchHit, SearchIndex } from '../types';
-import { checkFreshness } from './freshness';
-import { mergeNeighbours, reciprocalRankFusion } from './fusion';
+import { freshVersions } from './freshness';
+import { mergeNeighbourGroups, reciprocalRankFusion } from './fusion';
 import { lexicalQueryFor } from './queryTerms';
 
 export interface RetrieveOptions {
@@ -48,8 +48,8 @@ export class Retriever {
       ...(vectorHits ? [{ source: 'vector' as const, hits: vectorHits }] : []),
       { source: 'lexical' as const, hits: lexicalHits },
     ]);
-    const merged = mergeNeighbours(fused, this.index);
-    const results = readCurrent ? await this.freshTop(merged, k, readCurrent, signal) : merged.slice(0, k);
+    const groups = mergeNeighbourGroups(fused, this.index);
+    const results = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
     return { mode: vectorHits ? 'hybrid' : 'lexical', results };
   }
 
@@ -65,17 +65,33 @@ export class Retriever {
     }
   }
 
-  /** Checks freshness in batches of k, best first, until k fresh results are found or candidates run out. */
+  /**
+   * Checks freshness in batches of k, best first, until k fresh results are found or candidates run
+   * out. A merged result that is stale as a whole (one of its parts was edited) gives way to its
+   * parts that are still fresh, in its place.
+   */
   private async freshTop(
-    ranked: RetrievedChunk[],
+    groups: Array<{ merged: RetrievedChunk; members: RetrievedChunk[] }>,
     k: number,
     readCurrent: (path: string) => Promise<string | undefined>,
     signal: AbortSignal | undefined,
   ): Promise<RetrievedChunk[]> {
     const fresh: RetrievedChunk[] = [];
-    for (let at = 0; at < ranked.length && fresh.length < k; at += k) {
-      fresh.push(...(await checkFreshness(ranked.slice(at, at + k), readCurrent)));
+    for (let at = 0; at < groups.length && fresh.length < k; at += k) {
+      const batch = groups.slice(at, at + k);
+      const merged = await freshVersions(batch.map((g) => g.merged), readCurrent);
+      const retry = batch.filter((g, i) => merged[i] === undefined && g.members.length > 1).flatMap((g) => g.members);
+      const retried = retry.length > 0 ? await freshVersions(retry, readCurrent) : [];
+      const memberVersions = new Map(retry.map((member, i) => [member, retried[i]]));
       signal?.throwIfAborted();
+      batch.forEach((group, i) => {
+        const version = merged[i];
+        if (version) fresh.push(version);
+        else for (const member of group.members) {
+          const memberVersion = memberVersions.get(member);
+          if (memberVersion) fresh.push(memberVersion);
+        }
+      });
     }
     return fresh.slice(0, k);
   }

@@ -110,6 +110,24 @@ describe('checkFreshness', () => {
     assert.equal(fresh[0].chunk.text, masked.text, 'the secret stays masked');
   });
 
+  it('keeps the pieces of a hard-split long line, short tail included, and drops them when the line changes', async () => {
+    const long = `export const table = [${Array.from({ length: 300 }, (_, i) => i).join(', ')}];`;
+    writeTree(root, { 'table.ts': `// numbers\n${long}\n` });
+    const pieces = [long.slice(0, 700), long.slice(700, long.length - 2), long.slice(long.length - 2)].map(
+      (piece): RetrievedChunk => ({ chunk: makeChunk('table.ts', 2, [piece]), score: 1, via: ['lexical'] }),
+    );
+    assert.equal((await checkFreshness(pieces, readFromDisk)).length, 3);
+    writeTree(root, { 'table.ts': `// numbers\nexport const table = [];\n` });
+    assert.deepEqual(await checkFreshness(pieces, readFromDisk), []);
+  });
+
+  it('does not match a short one-line chunk loosely inside another line', async () => {
+    writeTree(root, { 'short.ts': 'if (a) {\n  run();\n}' });
+    const result: RetrievedChunk = { chunk: makeChunk('short.ts', 2, ['run();']), score: 1, via: ['lexical'] };
+    writeTree(root, { 'short.ts': 'if (a) {\n  rerun();\n}' });
+    assert.deepEqual(await checkFreshness([result], readFromDisk), []);
+  });
+
   it('returns [] for [] without reading anything', async () => {
     let reads = 0;
     assert.deepEqual(

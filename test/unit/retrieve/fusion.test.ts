@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mergeNeighbours, reciprocalRankFusion } from '../../../src/core/retrieve';
+import { mergeNeighbourGroups, mergeNeighbours, reciprocalRankFusion } from '../../../src/core/retrieve';
 import type { Chunk, RetrievedChunk, SearchHit } from '../../../src/core/types';
 import { makeChunk, MemoryIndex, numberedLines } from './memoryIndex';
 
@@ -121,12 +121,30 @@ describe('mergeNeighbours', () => {
     assert.equal(exactGap[0].chunk.text, numberedLines('a', 1, 40).join('\n'));
   });
 
-  it('keeps results apart when the lines between them are not indexed (their text is unknown)', () => {
+  it('fills lines no chunk covers with blank lines, since chunks cover every non-blank line', () => {
     const index = new MemoryIndex();
     const x = index.add(makeChunk('g.ts', 1, ['one', 'two']));
-    const y = index.add(makeChunk('g.ts', 4, ['four']));
-    const out = mergeNeighbours([result(x, 1), result(y, 1)], index, 3);
-    assert.equal(out.length, 2);
+    const y = index.add(makeChunk('g.ts', 5, ['five']));
+    const [m] = mergeNeighbours([result(x, 1), result(y, 1)], index, 2);
+    assert.equal(m.chunk.text, 'one\ntwo\n\n\nfive');
+    assert.deepEqual([m.chunk.startLine, m.chunk.endLine], [1, 5]);
+  });
+
+  it('never splices the pieces of a hard-split long line', () => {
+    const index = new MemoryIndex();
+    const long = 'const data = [' + '1, '.repeat(400) + '];';
+    const before = index.add(makeChunk('d.ts', 1, ['// data']));
+    const head = index.add(makeChunk('d.ts', 2, [long.slice(0, 600)]));
+    const tail = index.add(makeChunk('d.ts', 2, [long.slice(600)]));
+    const out = mergeNeighbours([result(head, 3), result(tail, 2), result(before, 1)], index);
+    assert.deepEqual(out.map((r) => r.chunk), [head, tail, before]);
+  });
+
+  it('reports the members of each merged result, best first', () => {
+    const { index, parts } = fileIndex();
+    const groups = mergeNeighbourGroups([result(parts[0], 1), result(parts[1], 2), result(parts[3], 0.1)], index, 0);
+    assert.deepEqual(groups.map((g) => g.members.map((m) => m.chunk.startLine)), [[11, 1], [23]]);
+    assert.equal(groups[1].merged.chunk, parts[3]);
   });
 
   it('never merges across files, and keeps the ranked order with a merged result at its best member', () => {
