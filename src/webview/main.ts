@@ -100,7 +100,9 @@ function renderIndexStatus(s: IndexStateMessage | undefined): void {
       parts.push(icon('debug-pause'), h('span', {}, `Indexing paused · ${counts}`));
       break;
     case 'no-index':
-      parts.push(icon('circle-slash'), h('span', {}, 'No index yet'), button({ label: 'Index workspace', icon: 'refresh', action: 'reindex', primary: true }));
+      parts.push(icon('circle-slash'), h('span', {}, 'No index yet'));
+      // An empty conversation shows the same offer in the middle of the view.
+      if (state.turns.length > 0) parts.push(button({ label: 'Index workspace', icon: 'refresh', action: 'reindex', primary: true }));
       break;
     case 'error':
       parts.push(icon('error', 'status-error'), h('span', { class: 'status-message', title: s.message ?? '' }, `Index error${s.message ? `: ${s.message}` : ''}`),

@@ -107,6 +107,9 @@ export function reduce(state: ViewState, msg: HostToWebview): ViewState {
       return { ...state, conversationId: msg.conversationId, turns: msg.turns, streamingTurnId: msg.streamingTurnId };
     case 'models':
       return { ...state, models: msg.models, selectedModel: msg.selectedModel };
+    default:
+      // A message this version does not know (a newer host): nothing to change.
+      return state;
   }
 }
 
