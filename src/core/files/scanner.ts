@@ -1,11 +1,12 @@
 // Which files of a folder Lore indexes: the full scan (scanFolder) and the per-path decision for
 // file-watcher events (IgnoreRules). Both walk the tree the same way, so they always agree.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ScannedFile, SkippedFile } from '../types';
 import { assertValidMaxFileBytes } from './read';
 import type { RuleSet } from './rules';
 import { isSecretPath } from './secrets';
-import { walkTree } from './walk';
+import { isInside, posixRelative, walkTree } from './walk';
 
 export interface ScanOptions {
   /** Absolute folder to index. */
@@ -41,7 +42,10 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
   return { files, skipped };
 }
 
-/** Decides whether one path (from a file watcher event) should be indexed, without a full scan. */
+/**
+ * Decides whether one path (from a file watcher event) should be indexed, without a full scan.
+ * `ignores` judges the path as written; `ignoresOnDisk` also resolves symlinks, as the scan does.
+ */
 export class IgnoreRules {
   /** Bumped by each reload; only the latest reload's rules are kept. */
   private generation = 0;
@@ -50,12 +54,13 @@ export class IgnoreRules {
     private readonly root: string,
     private readonly excludes: readonly string[],
     private rules: RuleSet,
+    private rootReal: string,
   ) {}
 
   /** Reads every `.gitignore` the scan would read (walking folders only, no file stats). */
   static async load(root: string, excludes: readonly string[] = []): Promise<IgnoreRules> {
-    const { rules } = await walkTree({ root, excludes });
-    return new IgnoreRules(root, [...excludes], rules);
+    const { rules, rootReal } = await walkTree({ root, excludes });
+    return new IgnoreRules(root, [...excludes], rules, rootReal);
   }
 
   /**
@@ -74,10 +79,23 @@ export class IgnoreRules {
     return isSecretPath(isDir ? rel + '/' : rel) || this.rules.ignores(rel, isDir);
   }
 
+  /**
+   * `ignores`, plus what only the disk can tell: true when the path leads through a symlink outside
+   * the folder or to a secret file, which the scan skips too. Check watcher paths with this before
+   * reading them: a link created after the scan must not carry outside files into the index.
+   */
+  async ignoresOnDisk(relPath: string): Promise<boolean> {
+    if (this.ignores(relPath)) return true;
+    const real = await fs.realpath(path.join(this.root, ...relPath.split('/'))).catch(() => undefined);
+    // Gone (or a broken link): there is nothing to read, the caller drops it from the index.
+    if (!real) return false;
+    return !isInside(this.rootReal, real) || isSecretPath(posixRelative(this.rootReal, real));
+  }
+
   /** Re-reads the rules; call when a `.gitignore` or `.loreignore` changed (the watcher saw it). */
   async reload(): Promise<void> {
     const generation = ++this.generation;
-    const { rules } = await walkTree({ root: this.root, excludes: this.excludes });
-    if (generation === this.generation) this.rules = rules;
+    const { rules, rootReal } = await walkTree({ root: this.root, excludes: this.excludes });
+    if (generation === this.generation) [this.rules, this.rootReal] = [rules, rootReal];
   }
 }

@@ -70,13 +70,13 @@ const SECRET_RULES: readonly SecretRule[] = [
   { kind: 'jwt', pattern: /(?<![A-Za-z0-9_-])(?<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{10,})/g },
   {
     kind: 'url-password',
-    pattern: /(?<![A-Za-z0-9+.-])(?<pre>[A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/[^\s:@/]{1,256}:)(?<secret>[^\s@/]{1,256})(?=@)/g,
+    pattern: /(?<![A-Za-z0-9+.-])(?<pre>[A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/[^\s:@/]{0,256}:)(?<secret>[^\s@/]{1,256})(?=@)/g,
     accept: (password) => !isPlaceholder(password),
   },
   {
     kind: 'assigned-secret',
     pattern:
-      /(?<pre>(?:password|passwd|passphrase|pwd|secret(?:[_-]?key)?|token|api[_-]?key|access[_-]?key|private[_-]?key)["']?\s{0,8}(?::=|=>|[:=])\s{0,8}(?<q>["'`]))(?<secret>[^"'`\s\\]{12,512})(?=\k<q>)/gi,
+      /(?<pre>(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[\w-]{0,24}["']?\s{0,8}(?::=|=>|[:=])\s{0,8}(?<q>["'`]))(?<secret>[^"'`\s\\]{12,512})(?=\k<q>)/gi,
     accept: looksRandom,
   },
 ];

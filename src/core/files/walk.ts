@@ -15,7 +15,7 @@ const STAT_CONCURRENCY = 16;
 /** Entries handled between yields to the event loop. */
 const ENTRIES_PER_YIELD = 200;
 
-export const SECRET_REASON = 'secret file: never indexed';
+const SECRET_REASON = 'secret file: never indexed';
 
 export interface WalkOptions {
   root: string;
@@ -29,6 +29,8 @@ export interface WalkResult {
   files: ScannedFile[];
   skipped: SkippedFile[];
   rules: RuleSet;
+  /** The root with symlinks resolved. */
+  rootReal: string;
 }
 
 interface DirToRead {
@@ -45,7 +47,7 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
   const rules = await RuleSet.load(root.abs, options.excludes ?? []);
   const walk = new TreeWalk(root, rules, options);
   await walk.run();
-  return { files: walk.files.sort(byPath), skipped: walk.skipped.sort(byPath), rules };
+  return { files: walk.files.sort(byPath), skipped: walk.skipped.sort(byPath), rules, rootReal: root.real };
 }
 
 function byPath(a: { path: string }, b: { path: string }): number {
@@ -67,7 +69,7 @@ async function checkRoot(root: string): Promise<{ abs: string; real: string }> {
   return { abs, real: await fs.realpath(abs) };
 }
 
-export function abortError(what: string): Error {
+function abortError(what: string): Error {
   const err = new Error(`${what} was cancelled`);
   err.name = 'AbortError';
   return err;
@@ -164,7 +166,7 @@ class TreeWalk {
       if (this.rules.ignores(rel, true)) return;
       const real = await fs.realpath(abs).catch(() => undefined);
       if (!real) return;
-      if (this.isInsideRoot(real)) this.linkedDirs.push({ rel, abs, real });
+      if (isInside(this.root.real, real)) this.linkedDirs.push({ rel, abs, real });
       else if (this.options.files) this.skipped.push({ path: rel, reason: 'symlink to a folder outside the indexed folder: not followed' });
       return;
     }
@@ -173,13 +175,12 @@ class TreeWalk {
     if (!this.options.files || this.rules.ignores(rel, false)) return;
     const real = await fs.realpath(abs).catch(() => undefined);
     if (!real) return;
-    if (!this.isInsideRoot(real)) {
+    if (!isInside(this.root.real, real)) {
       this.skipped.push({ path: rel, reason: 'symlink to a file outside the indexed folder: not indexed' });
       return;
     }
     // A harmless name can point at `.env`.
-    const realRel = path.relative(this.root.real, real).split(path.sep).join('/');
-    if (isSecretPath(rel) || isSecretPath(realRel)) {
+    if (isSecretPath(rel) || isSecretPath(posixRelative(this.root.real, real))) {
       this.skipped.push({ path: rel, reason: SECRET_REASON });
       return;
     }
@@ -205,11 +206,6 @@ class TreeWalk {
     else this.files.push({ path: rel, absPath: abs, size: stat.size, mtimeMs: stat.mtimeMs });
   }
 
-  private isInsideRoot(real: string): boolean {
-    const base = this.root.real.endsWith(path.sep) ? this.root.real : this.root.real + path.sep;
-    return real === this.root.real || real.startsWith(base);
-  }
-
   /** Starts `task` once fewer than STAT_CONCURRENCY are in flight. Tasks record their own failures. */
   private async schedule(task: () => Promise<void>): Promise<void> {
     while (this.inFlight.size >= STAT_CONCURRENCY) await Promise.race(this.inFlight);
@@ -228,6 +224,16 @@ class TreeWalk {
   private throwIfAborted(): void {
     if (this.options.signal?.aborted) throw abortError(`Scan of ${this.root.abs}`);
   }
+}
+
+/** Whether real path `real` is `parentReal` or below it. */
+export function isInside(parentReal: string, real: string): boolean {
+  const base = parentReal.endsWith(path.sep) ? parentReal : parentReal + path.sep;
+  return real === parentReal || real.startsWith(base);
+}
+
+export function posixRelative(from: string, to: string): string {
+  return path.relative(from, to).split(path.sep).join('/');
 }
 
 function byRel(a: DirToRead, b: DirToRead): number {

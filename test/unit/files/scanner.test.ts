@@ -325,6 +325,33 @@ describe('IgnoreRules', () => {
     assert.equal(rules.ignores('../other/app.ts'), true);
   });
 
+  it('resolves symlinks on request, as the scan does', async function () {
+    if (process.platform === 'win32') return; // symlinks need privileges there
+    const outside = makeTempDir('lore-outside-');
+    try {
+      writeTree(outside, { 'id.txt': 'outside\n' });
+      symlinkSync(path.join(outside, 'id.txt'), at('notes.txt'));
+      symlinkSync(outside, at('linked'));
+      symlinkSync('.env', at('settings.txt'));
+      symlinkSync('src/app.ts', at('app-alias.ts'));
+      const rules = await IgnoreRules.load(root);
+      assert.equal(rules.ignores('notes.txt'), false, 'by name alone it looks fine');
+      assert.equal(await rules.ignoresOnDisk('notes.txt'), true);
+      assert.equal(await rules.ignoresOnDisk('linked/id.txt'), true);
+      assert.equal(await rules.ignoresOnDisk('settings.txt'), true);
+      assert.equal(await rules.ignoresOnDisk('app-alias.ts'), false);
+      assert.equal(await rules.ignoresOnDisk('src/app.ts'), false);
+      assert.equal(await rules.ignoresOnDisk('src/debug.log'), true);
+      assert.equal(await rules.ignoresOnDisk('src/deleted-meanwhile.ts'), false);
+      const scan = await scanFolder({ root, maxFileBytes: MAX });
+      for (const rel of ['notes.txt', 'settings.txt', 'app-alias.ts']) {
+        assert.equal(await rules.ignoresOnDisk(rel), !paths(scan).includes(rel), rel);
+      }
+    } finally {
+      removeDir(outside);
+    }
+  });
+
   it('rejects paths that are not relative with a clear error', async () => {
     const rules = await IgnoreRules.load(root);
     assert.throws(() => rules.ignores(''), /expects a path relative to/);

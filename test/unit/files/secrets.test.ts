@@ -133,8 +133,13 @@ describe('maskSecrets', () => {
     assert.equal(text, 'DATABASE_URL=postgres://app:«secret:url-password»@db.internal:5432/app\n');
   });
 
+  it('masks the password of a connection string without a user name', () => {
+    masksOne('REDIS_URL = "redis://:Pz8w2Kq9Lm4@cache:6379/0"\n', 'url-password', 'Pz8w2Kq9Lm4');
+  });
+
   it('masks long random strings assigned to password, secret, token or api key', () => {
     const input = [
+      `secret_key_base: "3b9f1c7e2a8d4f6b0c5e9a1d7f3b8e2c"`,
       `password = "Tr0ub4dor&3xK9!qZ"`,
       `const clientSecret = 'a8f5f167f44f4964e6c998dee827110c';`,
       `"api_key": "Zx81_Qm4Lp20Rt7Vb3Nc6"`,
@@ -142,10 +147,10 @@ describe('maskSecrets', () => {
       `db_pwd := "9f8e7d6c5b4a3f2e1d"`,
     ].join('\n');
     const { text, masked } = maskSecrets(input);
-    assert.equal(masked, 5, text);
-    assert.equal(lineCount(text), 5);
-    assert.ok(!/Tr0ub4dor|a8f5f167|Zx81_Qm4|Jk29Ls83|9f8e7d6c/.test(text), text);
-    assert.ok(text.startsWith('password = "«secret:assigned-secret»"'), text);
+    assert.equal(masked, 6, text);
+    assert.equal(lineCount(text), 6);
+    assert.ok(!/3b9f1c7e|Tr0ub4dor|a8f5f167|Zx81_Qm4|Jk29Ls83|9f8e7d6c/.test(text), text);
+    assert.ok(text.includes('\npassword = "«secret:assigned-secret»"\n'), text);
   });
 
   it('leaves ordinary code alone', () => {
@@ -157,6 +162,8 @@ describe('maskSecrets', () => {
       'const commit = "e83c5163316f89bfbde7d9ab23ca2e25604af290";',
       'const id = "123e4567-e89b-12d3-a456-426614174000";',
       'token = "Bearer"',
+      'tokenizer_name = "bert-base-uncased"',
+      'const passwordHint = "Use at least 12 characters";',
       'password = "hunter2"',
       'secret_name = "my-app-secret-name"',
       'token_url = "https://auth.example.com/oauth2/v1/token"',
