@@ -154,7 +154,7 @@ export class Indexer {
         known.forEach((p) => toRemove.add(p));
         const sub = await scanFolder({ root: this.options.root, maxFileBytes: this.options.maxFileBytes, excludes: this.options.excludes, signal });
         for (const f of sub.files) if (f.path.startsWith(rel + '/')) { toIndex.push(f.path); toRemove.delete(f.path); }
-      } else if (!stat || rules.ignores(rel)) {
+      } else if (!stat || (await rules.ignoresOnDisk(rel))) {
         if (this.options.store.getFile(rel)) toRemove.add(rel);
         // A deleted folder: its files are known only by prefix.
         if (!stat) for (const f of this.options.store.files()) if (f.path.startsWith(rel + '/')) toRemove.add(f.path);
