@@ -1,0 +1,108 @@
+// Splits a file into the chunks Lore embeds and searches: declarations for code (tree-sitter),
+// heading sections for Markdown and reStructuredText, line windows for everything else.
+
+import { chunkId, contentHash } from '../hash';
+import type { Chunk } from '../types';
+import { chunkCode } from './code';
+import { Grammars, defaultGrammarDir, hasGrammar } from './grammars';
+import { languageOf } from './languages';
+import { LineText, Span, lineWindows } from './lines';
+import { chunkSections, markdownOutline, rstOutline } from './sections';
+
+export interface ChunkOptions {
+  /** Budget per chunk, in `estimateTokens` units, for the text plus its context. */
+  maxTokens: number;
+  /** Rows shared by consecutive line windows. */
+  overlapLines: number;
+}
+
+export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = Object.freeze({ maxTokens: 384, overlapLines: 3 });
+
+export class Chunker {
+  private constructor(private readonly grammars: Grammars) {}
+
+  /**
+   * `grammarDir` holds tree-sitter.wasm and the grammar .wasm files. By default: `grammars/` next to
+   * this code if present (the esbuild bundle copies them to dist/grammars), else the `wasm/` folder of
+   * @vscode/tree-sitter-wasm. Rejects when the folder has no tree-sitter.wasm. Grammars load lazily,
+   * once per language.
+   */
+  static async create(grammarDir: string = defaultGrammarDir()): Promise<Chunker> {
+    return new Chunker(await Grammars.open(grammarDir));
+  }
+
+  /**
+   * Chunks one file. `text` is already decoded and secret-masked; lines split on '\n' only (a CRLF
+   * file keeps its '\r's inside chunk text, line numbers stay right). Chunk rows are 1-based and
+   * inclusive, and `text` is exactly those rows, except for the pieces of a single row too long for
+   * the budget, which share that row's number and concatenate back to it. Never throws on the
+   * content: a parser failure falls back to line windows. Throws a RangeError on invalid options.
+   */
+  async chunk(path: string, text: string, options?: Partial<ChunkOptions>): Promise<Chunk[]> {
+    const { maxTokens, overlapLines } = resolveOptions(options);
+    if (!/\S/.test(text)) return [];
+    const language = languageOf(path);
+    const doc = new LineText(text);
+    const spans = await this.spansOf(language, doc, maxTokens, overlapLines);
+    return toChunks(path, language, doc, spans);
+  }
+
+  private async spansOf(language: string, doc: LineText, maxTokens: number, overlapLines: number): Promise<Span[]> {
+    if (language === 'markdown') return chunkSections(doc, markdownOutline(doc), maxTokens, overlapLines);
+    if (language === 'restructuredtext') return chunkSections(doc, rstOutline(doc), maxTokens, overlapLines);
+    if (hasGrammar(language)) {
+      const spans = await this.codeSpans(language, doc, maxTokens, overlapLines);
+      if (spans) return spans;
+    }
+    const windows: Span[] = [];
+    lineWindows(doc, 0, doc.rowCount - 1, maxTokens, overlapLines, undefined, undefined, windows);
+    return windows;
+  }
+
+  /** Syntax-aware spans, or undefined when the grammar is missing or parsing fails. */
+  private async codeSpans(language: string, doc: LineText, maxTokens: number, overlapLines: number): Promise<Span[] | undefined> {
+    const parser = await this.grammars.parserFor(language);
+    if (!parser) return undefined;
+    try {
+      const tree = parser.parse(doc.text);
+      if (!tree) return undefined;
+      try {
+        return chunkCode(doc, tree.rootNode, maxTokens, overlapLines);
+      } finally {
+        tree.delete(); // trees live in wasm memory, not the JS heap
+      }
+    } catch {
+      parser.reset();
+      return undefined;
+    }
+  }
+}
+
+function resolveOptions(options: Partial<ChunkOptions> | undefined): ChunkOptions {
+  const maxTokens = options?.maxTokens ?? DEFAULT_CHUNK_OPTIONS.maxTokens;
+  const overlapLines = options?.overlapLines ?? DEFAULT_CHUNK_OPTIONS.overlapLines;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) {
+    throw new RangeError(`Chunker: maxTokens must be a positive integer, got ${maxTokens}`);
+  }
+  if (!Number.isInteger(overlapLines) || overlapLines < 0) {
+    throw new RangeError(`Chunker: overlapLines must be a non-negative integer, got ${overlapLines}`);
+  }
+  return { maxTokens, overlapLines };
+}
+
+function toChunks(path: string, language: string, doc: LineText, spans: Span[]): Chunk[] {
+  const ids = new Set<string>();
+  return spans.map((span) => {
+    const text = span.text ?? doc.slice(span.startRow, span.endRow);
+    const hash = contentHash(text, span.context ?? '');
+    const startLine = span.startRow + 1;
+    let id = chunkId(path, startLine, hash);
+    // Only identical pieces of one hard-split row can collide; number the repeats so ids stay unique.
+    for (let repeat = 1; ids.has(id); repeat++) id = chunkId(path, startLine, contentHash(hash, String(repeat)));
+    ids.add(id);
+    const chunk: Chunk = { id, path, startLine, endLine: span.endRow + 1, language, text, hash };
+    if (span.symbol) chunk.symbol = span.symbol;
+    if (span.context) chunk.context = span.context;
+    return chunk;
+  });
+}
