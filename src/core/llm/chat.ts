@@ -108,6 +108,8 @@ export async function streamChat(opts: {
     // Ollama's default context (2048-4096 tokens) would silently cut the front of a longer prompt.
     const stream = await client.chat({ model, messages, stream: true, options: { num_ctx: numCtx } });
     for await (const part of stream) {
+      // Parts already received in one network read would still be yielded after an abort.
+      bound.throwIfAborted();
       // Any part (reasoning models stream "thinking" first) shows the server is alive.
       arm(idleTimeoutMs, 'stopped answering: nothing came');
       const token = part.message?.content;
