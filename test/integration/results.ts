@@ -33,8 +33,13 @@ export function writeResults(file: string, results: IntegrationResults): void {
 }
 
 export function readResults(file: string): IntegrationResults {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<IntegrationResults>;
-  if (typeof parsed.passed !== 'number' || typeof parsed.failed !== 'number' || !Array.isArray(parsed.tests)) {
+  let parsed: Partial<IntegrationResults>;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<IntegrationResults>;
+  } catch (err) {
+    throw new Error(`cannot read the integration results ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (parsed === null || typeof parsed.passed !== 'number' || typeof parsed.failed !== 'number' || !Array.isArray(parsed.tests)) {
     throw new Error(`${file} is not an integration results file`);
   }
   return parsed as IntegrationResults;

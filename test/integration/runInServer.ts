@@ -109,6 +109,7 @@ async function main(): Promise<number> {
 main()
   .catch((err: unknown) => {
     console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    console.log('0 passed, 0 failed');
     return 1;
   })
   .then(async (exitCode) => {
