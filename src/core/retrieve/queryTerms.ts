@@ -2,7 +2,8 @@
 // (identifiers, paths, quoted code) and the prose keywords left over. Exact terms carry most of the
 // signal in code questions ("where is `parseConfig` called?"), so the lexical query repeats them.
 //
-// Every pattern here is linear (no nested quantifiers), so a 100 KB paste costs one pass per pattern.
+// No pattern here can backtrack badly (each repeated group ends at a character it cannot contain),
+// so a 100 KB paste costs a few linear passes.
 
 export interface QueryTerms {
   identifiers: string[];
@@ -60,21 +61,26 @@ const SNAKE = /^[\p{L}$][\p{L}\p{N}$]*(?:_+[\p{L}\p{N}$]+)+_*$|^_+[\p{L}\p{N}$]+
 const ERROR_CODE = /^E[A-Z]{3,}$/;
 const IDENTIFIER_SEGMENT = /^[A-Za-z_$][\w$]*$/;
 
+/**
+ * Identifiers (camelCase, snake_case, PascalCase, dotted `a.b.c`), file paths (`src/x/y.ts`,
+ * `foo.py`, made POSIX and relative), `backticked code` and "quoted strings", and the prose
+ * keywords left over (lower-cased, stop words removed). Each list in order of first appearance.
+ */
 export function extractQueryTerms(question: string): QueryTerms {
   const { identifiers, paths, quoted, keywords } = analyze(question);
   return { identifiers, paths, quoted, keywords };
 }
 
+/**
+ * The query for the lexical index: exact terms twice, then keywords; at most MAX_QUERY_CHARS
+ * whatever was pasted, keeping the highest-signal terms (exception types and messages, project
+ * paths, identifiers). '' when nothing is left to search for.
+ */
 export function lexicalQueryFor(question: string): string {
   const a = analyze(question);
-  const single = new Set([...a.paths, ...a.identifiers]);
-  // `getUser` in backticks is already an identifier; only phrases add to it.
-  const phrases = a.quoted.filter((q) => !single.has(q));
-  const identifiers = a.identifiers.filter((i) => !a.exceptionTypes.includes(i));
-  const keywords = a.keywords.filter((k) => !a.exceptionWords.includes(k));
-  const paths = rankPaths(a.paths);
 
   const parts: string[] = [];
+  // Each term goes in once, at its first and highest-priority place.
   const used = new Set<string>();
   let length = 0;
   const take = (terms: string[], limit: number, times: number): void => {
@@ -92,13 +98,15 @@ export function lexicalQueryFor(question: string): string {
   };
   // What failed leads; then a first share of each kind, so a long paste full of paths
   // cannot crowd out the identifiers and words; then the rest while the budget lasts.
-  take(a.exceptionTypes, Infinity, EXACT_TERM_WEIGHT);
-  take(a.exceptionWords, Infinity, 1);
+  take(a.exceptionTypes, FIRST_SHARE, EXACT_TERM_WEIGHT);
+  take(a.exceptionWords, 2 * FIRST_SHARE, 1);
+  const paths = rankPaths(a.paths);
   for (const limit of [FIRST_SHARE, Infinity]) {
     take(paths, limit, EXACT_TERM_WEIGHT);
-    take(identifiers, limit, EXACT_TERM_WEIGHT);
-    take(phrases, limit, EXACT_TERM_WEIGHT);
-    take(keywords, limit, 1);
+    take(a.identifiers, limit, EXACT_TERM_WEIGHT);
+    // `getUser` in backticks is already an identifier (skipped as used); phrases add to it.
+    take(a.quoted, limit, EXACT_TERM_WEIGHT);
+    take(a.keywords, limit, 1);
   }
   return parts.join(' ');
 }
@@ -176,9 +184,10 @@ function collectTokens(text: string, identifiers: Set<string>, paths: Set<string
 
 /** Files a path or identifier token; returns false for plain words, which stay in the prose. */
 function classifyToken(raw: string, identifiers: Set<string>, paths: Set<string>): boolean {
-  // Sentence punctuation and `file.ts:12:5` positions are not part of the term.
-  const token = raw.replace(/[.\-]+$/, '');
-  if (!token || token.length > MAX_TERM_CHARS) return false;
+  if (raw.length > MAX_TERM_CHARS) return false;
+  // Sentence punctuation is not part of the term.
+  const token = raw.replace(/[.-]+$/, '');
+  if (!token) return false;
   if (/[/\\]/.test(token)) {
     const path = normalizePath(token);
     if (path && looksLikePath(path)) {
