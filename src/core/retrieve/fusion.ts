@@ -9,6 +9,9 @@ export const DEFAULT_RRF_K = 60;
 /** Results this many lines apart or fewer (blank lines, a short declaration between) read as one excerpt. */
 export const DEFAULT_MAX_GAP_LINES = 3;
 
+/** A merged excerpt stops growing here: one huge source would crowd the others out of the prompt. */
+const MAX_MERGED_CHARS = 6000;
+
 const SOURCE_ORDER: HitSource[] = ['vector', 'lexical'];
 
 /**
@@ -146,6 +149,12 @@ class FileLines {
     return true;
   }
 
+  chars(from: number, to: number): number {
+    let total = 0;
+    for (let line = from; line <= to; line++) total += (this.text.get(line)?.length ?? 0) + 1;
+    return total;
+  }
+
   lines(from: number, to: number): string {
     return Array.from({ length: to - from + 1 }, (_, i) => this.text.get(from + i) ?? '').join('\n');
   }
@@ -156,15 +165,20 @@ function adjacentRuns(results: RetrievedChunk[], file: FileLines, maxGap: number
   const sorted = [...results].sort((a, b) => a.chunk.startLine - b.chunk.startLine || a.chunk.endLine - b.chunk.endLine);
   const runs: RetrievedChunk[][] = [];
   let current: RetrievedChunk[] = [];
+  let runStart = 0;
   let runEnd = 0;
   for (const r of sorted) {
     const gap = r.chunk.startLine - runEnd - 1;
-    const joins = current.length > 0 && (gap <= 0 || (gap <= maxGap && file.canFill(runEnd + 1, r.chunk.startLine - 1)));
+    const joins =
+      current.length > 0 &&
+      (gap <= 0 || (gap <= maxGap && file.canFill(runEnd + 1, r.chunk.startLine - 1))) &&
+      file.chars(runStart, Math.max(runEnd, r.chunk.endLine)) <= MAX_MERGED_CHARS;
     if (!joins && current.length > 0) {
       runs.push(current);
       current = [];
     }
     current.push(r);
+    if (current.length === 1) runStart = r.chunk.startLine;
     runEnd = current.length === 1 ? r.chunk.endLine : Math.max(runEnd, r.chunk.endLine);
   }
   if (current.length > 0) runs.push(current);

@@ -147,6 +147,17 @@ describe('mergeNeighbours', () => {
     assert.equal(groups[1].merged.chunk, parts[3]);
   });
 
+  it('stops a merged excerpt from growing without bound, so one file cannot crowd out the others', () => {
+    const index = new MemoryIndex();
+    const chunks = Array.from({ length: 40 }, (_, i) => index.add(makeChunk('long.ts', i * 10 + 1, numberedLines(`line of a long file ${i}`.padEnd(60, '.'), 1, 10))));
+    const groups = mergeNeighbourGroups(chunks.map((c, i) => result(c, 40 - i)), index);
+    assert.ok(groups.length > 1, 'split into several excerpts');
+    for (const g of groups) assert.ok(g.members.length === 1 || g.merged.chunk.text.length <= 6000, `${g.merged.chunk.text.length} chars`);
+    assert.equal(groups.reduce((n, g) => n + g.members.length, 0), 40, 'every result is in one excerpt');
+    const covered = groups.map((g) => [g.merged.chunk.startLine, g.merged.chunk.endLine]).sort((a, b) => a[0] - b[0]);
+    covered.forEach(([start], i) => assert.equal(start, i === 0 ? 1 : covered[i - 1][1] + 1, 'consecutive, no line lost'));
+  });
+
   it('never merges across files, and keeps the ranked order with a merged result at its best member', () => {
     const { index, parts } = fileIndex();
     const other = index.add(makeChunk('src/b.ts', 11, numberedLines('b', 11, 20)));
