@@ -83,6 +83,11 @@ describe('webview state', () => {
     assert.equal(reduce(streaming, { type: 'answerEnd', turnId: 'old', stopped: true }).streamingTurnId, 'a2');
   });
 
+  it('ignores message types it does not know (a newer host)', () => {
+    const s = initState();
+    assert.equal(reduce(s, { type: 'somethingNew' } as unknown as HostToWebview), s);
+  });
+
   it('does not let a user turn take tokens', () => {
     const s = addQuestion(initState(), 'q', 'u1');
     assert.equal(reduce(s, { type: 'token', turnId: 'u1', text: 'x' }), s);
