@@ -1,0 +1,2 @@
+export { LoreStore, FORMAT_VERSION, type FileRecord, type FileUpdate, type StoreStats } from './loreStore';
+export { tokenizeCode } from './tokenizeCode';
