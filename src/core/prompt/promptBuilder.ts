@@ -83,7 +83,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   const budget = new Budget(contextWindow - reserve);
 
   // The fixed frame: rules, the sources heading (or the note that there are none) and the question label.
-  budget.addSystem(SYSTEM_RULES);
+  budget.addSystem(SYSTEM_RULES.length);
   budget.addUser(Math.max(SOURCES_HEADING.length, NO_SOURCES_FOUND.length, NO_SOURCE_FITTED.length) + PART_SEPARATOR.length + QUESTION_LABEL.length);
 
   const questionTokens = estimateTokens(question);
@@ -123,7 +123,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     if (!instruction.text.trim()) continue;
     const block = formatInstructions(instruction, instructionBlocks.length === 0);
     if (!budget.fitsSystem(PART_SEPARATOR.length + block.length)) continue;
-    budget.addSystem(PART_SEPARATOR + block);
+    budget.addSystem(PART_SEPARATOR.length + block.length);
     instructionBlocks.push(block);
   }
 
@@ -134,8 +134,8 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     const stopAt = budget.used + limit;
     while (kept < history.length) {
       const cost = messageTokens(history[history.length - 1 - kept]);
-      if (budget.used + cost > stopAt || !budget.fitsTokens(cost)) return;
-      budget.addTokens(cost);
+      if (budget.used + cost > stopAt || !budget.fitsHistory(cost)) return;
+      budget.addHistory(cost);
       kept++;
     }
   };
@@ -143,8 +143,8 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   for (let i = 1; i < sources.length; i++) tryAddSource(i, sources[i]);
   keepHistory(budget.free);
 
-  const order = [...included.keys()].sort((a, b) => a - b);
-  const finalSources = order.map((i) => included.get(i)!);
+  // Added in rank order (the top one first), so the map's order is the numbering.
+  const finalSources = [...included.values()];
   const system = [SYSTEM_RULES, ...instructionBlocks].join(PART_SEPARATOR);
   const user = formatUser(finalSources.map((s, n) => formatSource(s, n + 1)), selectionBlock, questionText, sources.length > 0);
   const messages: ChatMessage[] = [{ role: 'system', content: system }, ...history.slice(history.length - kept), { role: 'user', content: user }];
@@ -157,43 +157,50 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   };
 }
 
-/** What the prompt costs so far. The system and user messages are counted in characters, so the estimate is exact. */
+/**
+ * What the prompt costs so far. The system and user messages are built by appending, so they are
+ * counted in characters and their estimate is exact; history messages are counted whole.
+ */
 class Budget {
   private systemChars = 0;
   private userChars = 0;
-  private otherTokens = 0;
+  private historyTokens = 0;
 
   constructor(private readonly limit: number) {}
 
   get used(): number {
-    return tokensForChars(this.systemChars) + tokensForChars(this.userChars) + 2 * MESSAGE_OVERHEAD_TOKENS + this.otherTokens;
+    return this.usedWith(0, 0, 0);
   }
   get free(): number {
     return this.limit - this.used;
   }
-  addSystem(text: string): void {
-    this.systemChars += text.length;
-  }
   fitsSystem(chars: number): boolean {
+    return this.usedWith(chars, 0, 0) <= this.limit;
+  }
+  fitsUser(chars: number): boolean {
+    return this.usedWith(0, chars, 0) <= this.limit;
+  }
+  fitsHistory(tokens: number): boolean {
+    return this.usedWith(0, 0, tokens) <= this.limit;
+  }
+  addSystem(chars: number): void {
     this.systemChars += chars;
-    const fits = this.free >= 0;
-    this.systemChars -= chars;
-    return fits;
   }
   addUser(chars: number): void {
     this.userChars += chars;
   }
-  fitsUser(chars: number): boolean {
-    this.userChars += chars;
-    const fits = this.free >= 0;
-    this.userChars -= chars;
-    return fits;
+  addHistory(tokens: number): void {
+    this.historyTokens += tokens;
   }
-  addTokens(tokens: number): void {
-    this.otherTokens += tokens;
-  }
-  fitsTokens(tokens: number): boolean {
-    return this.free - tokens >= 0;
+
+  private usedWith(systemChars: number, userChars: number, historyTokens: number): number {
+    return (
+      tokensForChars(this.systemChars + systemChars) +
+      tokensForChars(this.userChars + userChars) +
+      2 * MESSAGE_OVERHEAD_TOKENS +
+      this.historyTokens +
+      historyTokens
+    );
   }
 }
 
@@ -219,11 +226,11 @@ function formatUser(sourceBlocks: string[], selectionBlock: string, question: st
 function formatSource(source: RetrievedChunk, n: number): string {
   const c = source.chunk;
   const label = c.symbol ? `${c.language}, ${c.symbol}` : c.language;
-  return `[${n}] ${c.path}:${c.startLine}-${c.endLine} (${label})\n${fenced(c.text, c.language)}`;
+  return `[${n}] ${oneLine(c.path)}:${c.startLine}-${c.endLine} (${oneLine(label)})\n${fenced(c.text, c.language)}`;
 }
 
 function formatSelection(selection: PromptSelection, roomTokens: number): string {
-  const header = `Selected code: ${selection.path}:${selection.startLine}-${selection.endLine} (${selection.language})\n`;
+  const header = `Selected code: ${oneLine(selection.path)}:${selection.startLine}-${selection.endLine} (${oneLine(selection.language)})\n`;
   const whole = header + fenced(selection.text, selection.language);
   if (estimateTokens(whole) <= roomTokens) return whole;
   const overheadChars = header.length + fenced('', selection.language).length + 2 * (longestBacktickRun(selection.text) + 1) + TRUNCATION_MARK.length + 2;
@@ -235,7 +242,12 @@ function formatSelection(selection: PromptSelection, roomTokens: number): string
 
 function formatInstructions(instruction: { path: string; text: string }, first: boolean): string {
   const intro = first ? 'Project conventions from the workspace (follow them where they apply; the rules above come first):' + PART_SEPARATOR : '';
-  return `${intro}From ${instruction.path}:\n${fenced(instruction.text.trim(), 'markdown')}`;
+  return `${intro}From ${oneLine(instruction.path)}:\n${fenced(instruction.text.trim(), 'markdown')}`;
+}
+
+/** A file name may hold a line break; in a header it could start a fake line of the prompt. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]+/g, ' ');
 }
 
 /**
