@@ -69,6 +69,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.disposables.push(backend.onDidChangeIndexState((state) => this.post({ type: 'indexState', ...state })));
   }
 
+  /** Registers the provider for `lore.chat`; disposing the result unregisters it and disposes the provider. */
+  register(): vscode.Disposable {
+    // Hidden views are torn down (no retained context); `ready` + `init` rebuild them when shown.
+    const registration = vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this, { webviewOptions: { retainContextWhenHidden: false } });
+    return vscode.Disposable.from(registration, this);
+  }
+
   resolveWebviewView(webviewView: vscode.WebviewView): void {
     this.disposeView();
     this.view = webviewView;

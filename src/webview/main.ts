@@ -111,6 +111,9 @@ function renderIndexStatus(s: IndexStateMessage | undefined): void {
   }
   if (lexical && s.state !== 'no-index') parts.push(lexical);
   indexStatus.dataset.state = s.state;
+  // Progress ticks would flood a screen reader; it hears the state changes only.
+  if (s.state === 'indexing') indexStatus.setAttribute('aria-live', 'off');
+  else indexStatus.removeAttribute('aria-live');
   indexStatus.replaceChildren(...parts);
   if (s.state === 'indexing' && s.total) {
     const fill = h('div', { class: 'progress-fill' });

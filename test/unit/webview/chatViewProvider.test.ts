@@ -588,6 +588,14 @@ describe('ChatViewProvider', () => {
     assert.equal(pullSignal?.aborted, true);
   });
 
+  it('registers for lore.chat without retained context, and unregisters and disposes together', () => {
+    const registration = provider.register();
+    assert.deepEqual(fake.state.viewProviders.get('lore.chat'), { provider, options: { webviewOptions: { retainContextWhenHidden: false } } });
+    registration.dispose();
+    assert.equal(fake.state.viewProviders.size, 0);
+    assert.equal(backend.listeners.size, 0, 'the provider was disposed too');
+  });
+
   it('lets go of a disposed view', () => {
     ready();
     view.dispose();

@@ -49,6 +49,9 @@ export enum ViewColumn {
 
 export class Disposable {
   constructor(private readonly onDispose: () => void) {}
+  static from(...disposables: Array<{ dispose(): unknown }>): Disposable {
+    return new Disposable(() => disposables.forEach((d) => d.dispose()));
+  }
   dispose(): void {
     this.onDispose();
   }
@@ -81,12 +84,15 @@ export const recorded = {
 export const state = {
   folders: [] as Array<{ uri: Uri; name: string; index: number }>,
   activeEditor: undefined as FakeEditor | undefined,
+  /** Registered webview view providers by view id, with their options. */
+  viewProviders: new Map<string, { provider: unknown; options: unknown }>(),
 };
 
 export function reset(): void {
   for (const list of Object.values(recorded)) list.length = 0;
   state.folders = [];
   state.activeEditor = undefined;
+  state.viewProviders.clear();
 }
 
 export function fakeEditor(document: FakeTextDocument, selections: Range[]): FakeEditor {
@@ -122,6 +128,10 @@ export const env = {
 };
 
 export const window = {
+  registerWebviewViewProvider(viewId: string, provider: unknown, options: unknown): Disposable {
+    state.viewProviders.set(viewId, { provider, options });
+    return new Disposable(() => state.viewProviders.delete(viewId));
+  },
   get activeTextEditor(): FakeEditor | undefined {
     return state.activeEditor;
   },
