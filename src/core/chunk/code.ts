@@ -6,7 +6,7 @@
 
 import type { Node } from '@vscode/tree-sitter-wasm';
 import { estimateTokens } from '../tokens';
-import { LineText, Span, lineWindows, truncateToTokens } from './lines';
+import { LineText, Span, contextTokens, lineWindows, truncateToTokens } from './lines';
 
 /** The signatures enclosing a unit, innermost last: what a split-off piece carries as `context`. */
 interface Scope {
@@ -76,9 +76,13 @@ const DECLARATIONS = new Set([
   'trait_declaration',
 ]);
 
-/** Nodes that only wrap a declaration (export, decorators, templates): they take its name. */
-const WRAPPERS = new Set([
-  'export_statement', 'decorated_definition', 'template_declaration', 'ambient_declaration', 'expression_statement',
+/** Nodes that only wrap a declaration (export, decorators, templates), and where it sits in them. */
+const WRAPPED_AT = new Map<string, (node: Node) => Node | null>([
+  ['export_statement', (node) => node.childForFieldName('declaration')],
+  ['decorated_definition', (node) => node.childForFieldName('definition')],
+  ['template_declaration', (node) => node.lastNamedChild],
+  ['ambient_declaration', (node) => node.firstNamedChild],
+  ['expression_statement', (node) => node.firstNamedChild], // TypeScript's `namespace N {}`
 ]);
 
 export function chunkCode(doc: LineText, root: Node, budget: number, overlapLines: number): Span[] {
@@ -126,7 +130,9 @@ class CodeChunker {
     this.collectChildren(node, this.scopeFor(node, scope), ownName ? qualify(owner, ownName) : owner, leadRow);
     // A body (block, class body) starts with its first statement, which is no head of anything.
     if (BLOCK_LIKE.test(node.type)) return;
-    const head = this.units.slice(firstUnit).find((unit) => !unit.leading);
+    let headIndex = firstUnit;
+    while (headIndex < this.units.length && this.units[headIndex].leading) headIndex++;
+    const head = this.units[headIndex];
     if (!head) return;
     head.opensSplit = true;
     if (declared) Object.assign(head, { symbol, declares: true });
@@ -172,7 +178,7 @@ class CodeChunker {
       signatureEndRow: endRow,
       signatures,
       context,
-      contextTokens: context ? estimateTokens(context) : 0,
+      contextTokens: contextTokens(context),
     };
   }
 
@@ -370,9 +376,7 @@ function declaredName(node: Node): string | undefined {
 
 function declarationOf(node: Node): Node | undefined {
   if (DECLARATIONS.has(node.type)) return node;
-  if (!WRAPPERS.has(node.type)) return undefined;
-  const inner = node.childForFieldName('declaration') ?? node.childForFieldName('definition')
-    ?? node.namedChildren.find((child) => child && DECLARATIONS.has(child.type));
+  const inner = WRAPPED_AT.get(node.type)?.(node);
   return inner && DECLARATIONS.has(inner.type) ? inner : undefined;
 }
 

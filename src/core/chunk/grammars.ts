@@ -42,11 +42,18 @@ function initRuntime(dir: string): Promise<void> {
   return runtime;
 }
 
+/** Resolved at run time, not by the bundler: once bundled the package folder may not exist. */
+const WASM_PACKAGE = '@vscode/tree-sitter-wasm';
+
 /** The folder the bundle ships grammars in, else the installed package's `wasm/` folder. */
 export function defaultGrammarDir(): string {
   const bundled = path.join(__dirname, 'grammars');
   if (fs.existsSync(path.join(bundled, RUNTIME_FILE))) return bundled;
-  return path.dirname(require.resolve('@vscode/tree-sitter-wasm'));
+  try {
+    return path.dirname(require.resolve(WASM_PACKAGE));
+  } catch {
+    return bundled; // neither exists: `Grammars.open` reports the folder it expected
+  }
 }
 
 /** One parser per grammar, created on first use. A grammar that fails to load is remembered as missing. */

@@ -2,8 +2,7 @@
 // heading path ("Guide > Install > Linux"); a section over the budget is split at paragraphs (code
 // blocks kept whole when they fit) and every piece carries the heading path as context.
 
-import { estimateTokens } from '../tokens';
-import { LineText, Span, lineWindows, truncateToTokens } from './lines';
+import { LineText, Span, contextTokens, lineWindows, truncateToTokens } from './lines';
 
 export interface Section {
   startRow: number;
@@ -24,9 +23,10 @@ const PATH_SEPARATOR = ' > ';
 const TINY_SECTION_SHARE = 0.5;
 const CONTEXT_SHARE = 4;
 
-const ATX_HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+// Patterns end in \s*$ rather than [ \t]*$ so a CRLF file's trailing '\r' does not hide a heading.
+const ATX_HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?\s*$/;
 const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})/;
-const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
+const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)\s*$/;
 const LIST_OR_QUOTE = /^\s*([-*+>]|\d+[.)])(\s|$)/;
 
 export function markdownOutline(doc: LineText): Outline {
@@ -74,13 +74,13 @@ export function markdownOutline(doc: LineText): Outline {
 
 /** Row of the fence closing the one opened at `row` (same character, at least as long), or the last row. */
 function fenceEnd(lines: string[], row: number, opener: string): number {
-  const closing = new RegExp(`^ {0,3}${opener[0] === '`' ? '`' : '~'}{${opener.length},}[ \\t]*$`);
+  const closing = new RegExp(`^ {0,3}${opener[0] === '`' ? '`' : '~'}{${opener.length},}\\s*$`);
   for (let i = row + 1; i < lines.length; i++) if (closing.test(lines[i])) return i;
   return lines.length - 1;
 }
 
 /** Adornment: one punctuation character repeated, from column 0. */
-const ADORNMENT = /^([!-\/:-@\[-`{-~])\1*[ \t]*$/;
+const ADORNMENT = /^([!-\/:-@\[-`{-~])\1*\s*$/;
 const LITERAL_INTRO = /::\s*$/;
 const DIRECTIVE = /^(\s*)\.\. [\w:-]+::/;
 
@@ -193,7 +193,7 @@ export function chunkSections(doc: LineText, outline: Outline, budget: number, o
 function splitSection(doc: LineText, section: Section, atomic: Map<number, number>, budget: number,
   overlapLines: number, spans: Span[]): void {
   const context = section.path ? truncateToTokens(section.path, Math.floor(budget / CONTEXT_SHARE)) || undefined : undefined;
-  const contextCost = context ? estimateTokens(context) : 0;
+  const contextCost = contextTokens(context);
   const piece = (startRow: number, endRow: number): Span => {
     const span: Span = { startRow, endRow };
     if (section.path) span.symbol = section.path;
