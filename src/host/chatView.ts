@@ -272,16 +272,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   private switchTo(conversation: Conversation): void {
     this.current = conversation;
-    void this.memento.update(CURRENT_CONVERSATION_KEY, conversation.id).then(undefined, (e) => this.log(`chat view: ${e}`));
+    this.saveCurrent();
     this.postConversation();
     this.post({ type: 'conversations', conversations: this.summaries() });
   }
 
   private deleteConversation(id: string): void {
-    const index = this.conversations.findIndex((c) => c.id === id);
-    if (index < 0) return;
+    if (!this.conversations.some((c) => c.id === id)) return;
+    // Ending the answer saves its conversation, so end it before removing the conversation.
     if (this.active?.conversationId === id) this.active.finish({ stopped: true });
-    this.conversations.splice(index, 1);
+    this.conversations = this.conversations.filter((c) => c.id !== id);
     this.save();
     if (this.current.id === id) this.switchTo(newConversation());
     else this.post({ type: 'conversations', conversations: this.summaries() });
@@ -298,6 +298,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private save(): void {
     this.conversations = this.conversations.filter((c) => c.turns.length > 0).slice(0, MAX_CONVERSATIONS);
     void this.memento.update(CONVERSATIONS_KEY, this.conversations).then(undefined, (e) => this.log(`chat view: could not save history: ${e}`));
+    this.saveCurrent();
+  }
+
+  /** The conversation to reopen next session. */
+  private saveCurrent(): void {
+    void this.memento.update(CURRENT_CONVERSATION_KEY, this.current.id).then(undefined, (e) => this.log(`chat view: ${e}`));
   }
 
   private summaries(): ConversationSummary[] {

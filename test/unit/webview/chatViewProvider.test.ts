@@ -493,6 +493,36 @@ describe('ChatViewProvider', () => {
     assert.equal(stored.some((c) => c.title === 'second question'), false, 'the oldest went first');
   });
 
+  it('reopens the last conversation in a new session', async () => {
+    ready();
+    view.send({ type: 'ask', text: 'only question', model: 'llama3.2' });
+    await settle();
+    const next = new ChatViewProvider(fake.Uri.file('/ext') as unknown as vscode.Uri, backend, memento);
+    const nextView = new FakeView();
+    next.resolveWebviewView(nextView as unknown as vscode.WebviewView);
+    nextView.send({ type: 'ready' });
+    assert.deepEqual((nextView.posted[0] as InitMessage).turns.map((t) => t.text), ['only question', 'Hello [1]']);
+    next.dispose();
+  });
+
+  it('deletes a conversation while it is answering: stops the answer and forgets the conversation', async () => {
+    ready();
+    view.send({ type: 'ask', text: 'kept', model: 'llama3.2' });
+    await settle();
+    view.send({ type: 'newChat' });
+    backend.answer = hangingAnswer('...').answer;
+    view.send({ type: 'ask', text: 'deleted', model: 'llama3.2' });
+    await settle();
+    const streaming = view.last('conversations').conversations.find((c) => c.title === 'deleted');
+    assert.ok(streaming);
+    view.send({ type: 'deleteConversation', id: streaming.id });
+    await settle();
+    assert.equal(backend.signals[1].aborted, true);
+    assert.deepEqual(storedConversations().map((c) => c.title), ['kept']);
+    assert.deepEqual(view.last('conversations').conversations.map((c) => c.title), ['kept']);
+    assert.deepEqual(view.last('conversation').turns, []);
+  });
+
   it('explains a selection: reveals the view, shows the selection turn, sends it to the backend', async () => {
     ready();
     const selection = { path: 'src/a.ts', startLine: 2, endLine: 3, language: 'typescript', text: 'line 2\nline 3' };
