@@ -37,14 +37,12 @@ export interface AskResult {
 
 export async function runAsk(o: AskOptions): Promise<AskResult> {
   const history = o.history ?? [];
-  const [info, instructions, searchQuery] = await Promise.all([
-    getChatModelInfo(o.host, o.model, o.signal),
-    loadInstructions(o.root),
-    standaloneQuery({ host: o.host, model: o.model, question: o.question, history, signal: o.signal }),
-  ]);
+  const [info, instructions] = await Promise.all([getChatModelInfo(o.host, o.model, o.signal), loadInstructions(o.root)]);
+  const contextWindow = Math.min(info.contextLength, o.maxContextTokens ?? DEFAULT_MAX_CONTEXT_TOKENS);
+  // The same num_ctx as the answer, or Ollama reloads the model between the two calls.
+  const searchQuery = await standaloneQuery({ host: o.host, model: o.model, question: o.question, history, signal: o.signal, numCtx: contextWindow });
   const retrievalText = o.selection ? `${searchQuery}\n${o.selection.text}` : searchQuery;
   const { results } = await o.retriever.retrieve(retrievalText, { k: o.k, signal: o.signal, readCurrent: o.readCurrent });
-  const contextWindow = Math.min(info.contextLength, o.maxContextTokens ?? DEFAULT_MAX_CONTEXT_TOKENS);
   const pinnedKeys = new Set((o.pinnedSources ?? []).map((s) => `${s.chunk.path}:${s.chunk.startLine}`));
   const sources = [...(o.pinnedSources ?? []), ...results.filter((r) => !pinnedKeys.has(`${r.chunk.path}:${r.chunk.startLine}`))];
   const prompt = buildPrompt({ question: o.question, sources, history, instructions, contextWindow, selection: o.selection });
