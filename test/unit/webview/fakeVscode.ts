@@ -42,11 +42,6 @@ export enum FileType {
   Directory = 2,
 }
 
-export enum ViewColumn {
-  Active = -1,
-  One = 1,
-}
-
 export class Disposable {
   constructor(private readonly onDispose: () => void) {}
   static from(...disposables: Array<{ dispose(): unknown }>): Disposable {
