@@ -1,5 +1,6 @@
 // One grounded answer: standalone query -> retrieval -> prompt within the model's window -> streamed
 // chat. Shared by the chat view, "Explain with Context" and `lore ask`.
+import { maskSecrets } from './files';
 import { loadInstructions } from './instructions';
 import { getChatModelInfo, standaloneQuery, streamChat } from './llm';
 import { buildPrompt, type ChatMessage, type PromptInput } from './prompt';
@@ -37,15 +38,17 @@ export interface AskResult {
 
 export async function runAsk(o: AskOptions): Promise<AskResult> {
   const history = o.history ?? [];
+  // A selection comes straight from the editor, not through the index: mask it the same way.
+  const selection = o.selection && { ...o.selection, text: maskSecrets(o.selection.text).text };
   const [info, instructions] = await Promise.all([getChatModelInfo(o.host, o.model, o.signal), loadInstructions(o.root)]);
   const contextWindow = Math.min(info.contextLength, o.maxContextTokens ?? DEFAULT_MAX_CONTEXT_TOKENS);
   // The same num_ctx as the answer, or Ollama reloads the model between the two calls.
   const searchQuery = await standaloneQuery({ host: o.host, model: o.model, question: o.question, history, signal: o.signal, numCtx: contextWindow });
-  const retrievalText = o.selection ? `${searchQuery}\n${o.selection.text}` : searchQuery;
+  const retrievalText = selection ? `${searchQuery}\n${selection.text}` : searchQuery;
   const { results } = await o.retriever.retrieve(retrievalText, { k: o.k, signal: o.signal, readCurrent: o.readCurrent });
   const pinnedKeys = new Set((o.pinnedSources ?? []).map((s) => `${s.chunk.path}:${s.chunk.startLine}`));
   const sources = [...(o.pinnedSources ?? []), ...results.filter((r) => !pinnedKeys.has(`${r.chunk.path}:${r.chunk.startLine}`))];
-  const prompt = buildPrompt({ question: o.question, sources, history, instructions, contextWindow, selection: o.selection });
+  const prompt = buildPrompt({ question: o.question, sources, history, instructions, contextWindow, selection });
   o.onInstructions?.(instructions.map((i) => i.path));
   o.onSources?.(prompt.sources);
   const text = await streamChat({ host: o.host, model: o.model, messages: prompt.messages, numCtx: contextWindow, signal: o.signal, onToken: o.onToken });
