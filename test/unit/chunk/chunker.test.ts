@@ -1,12 +1,35 @@
 import * as assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Chunker, DEFAULT_CHUNK_OPTIONS, languageOf } from '../../../src/core/chunk';
 import { chunkId, contentHash } from '../../../src/core/hash';
-import { assertAllProperties, chunksAt, lineOf, readFixture } from './helpers';
+import { FIXTURE_DIR, assertAllProperties, chunksAt, lineOf, readFixture } from './helpers';
 
 const PACKAGE_WASM_DIR = path.dirname(require.resolve('@vscode/tree-sitter-wasm'));
+
+/** Deterministic PRNG (mulberry32), so a failing damaged input can be reproduced. */
+function seededRandom(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Cuts, unbalanced brackets and quotes, pasted copies, long runs, stray CRs and blank lines. */
+function damage(text: string, random: () => number): string {
+  for (let edits = 1 + Math.floor(random() * 5); edits > 0; edits--) {
+    const at = Math.floor(random() * text.length);
+    const kind = Math.floor(random() * 6);
+    const insert = ['', '{(\n"\'`/*', text.slice(0, Math.floor(random() * 500)), 'x'.repeat(Math.floor(random() * 3000)), '', '\n\n   \n'][kind];
+    if (kind === 0) text = text.slice(0, at) + text.slice(at + Math.floor(random() * 40));
+    else if (kind === 4) text = text.replace(/\n/g, () => (random() < 0.1 ? '\r\n' : '\n'));
+    else text = text.slice(0, at) + insert + text.slice(at);
+  }
+  return text;
+}
 
 describe('Chunker', () => {
   let chunker: Chunker;
@@ -95,6 +118,20 @@ describe('Chunker', () => {
       }
     });
 
+    it('keeps every property on randomly damaged files', async () => {
+      const random = seededRandom(20240611);
+      const files = readdirSync(FIXTURE_DIR);
+      for (let round = 0; round < 4; round++) {
+        for (const file of files) {
+          const text = damage(readFixture(file), random);
+          const name = file.replace(/\.fixture$/, '');
+          const maxTokens = 1 + Math.floor(random() * 400);
+          const chunks = await chunker.chunk(name, text, { maxTokens, overlapLines: Math.floor(random() * 5) });
+          assertAllProperties(text, chunks, maxTokens, name, languageOf(name));
+        }
+      }
+    });
+
     it('rejects invalid options with a RangeError naming the option', async () => {
       for (const maxTokens of [0, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
         await assert.rejects(chunker.chunk('a.ts', 'const a = 1;', { maxTokens }), { name: 'RangeError', message: /maxTokens/ });
@@ -133,6 +170,18 @@ describe('Chunker', () => {
 
     it('rejects a folder without tree-sitter.wasm, naming the folder', async () => {
       await assert.rejects(Chunker.create(dir), (err: Error) => err.message.includes('tree-sitter.wasm') && err.message.includes(dir));
+    });
+
+    it('loads a grammar on first use, and only once', async () => {
+      copyFileSync(path.join(PACKAGE_WASM_DIR, 'tree-sitter.wasm'), path.join(dir, 'tree-sitter.wasm'));
+      const local = await Chunker.create(dir);
+      const go = readFixture('server.go');
+      const line = lineOf(go, 'func (s *Server) Hits()');
+      const grammar = path.join(dir, 'tree-sitter-go.wasm');
+      copyFileSync(path.join(PACKAGE_WASM_DIR, 'tree-sitter-go.wasm'), grammar);
+      assert.equal(chunksAt(await local.chunk('a.go', go, { maxTokens: 100 }), line)[0].symbol, 'Server.Hits');
+      rmSync(grammar);
+      assert.equal(chunksAt(await local.chunk('b.go', go, { maxTokens: 100 }), line)[0].symbol, 'Server.Hits');
     });
 
     it('loads grammars from an explicit folder and falls back to line windows for missing or broken ones', async () => {
