@@ -45,8 +45,7 @@ export class Lore implements vscode.Disposable, LoreApi {
     this.disposables.push(
       this.statusBar,
       this.stateEmitter,
-      this.chatView,
-      vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chatView),
+      this.chatView.register(),
       ...registerCommands({
         reindex: () => this.reindex(),
         clearIndex: () => this.clearIndex(),
