@@ -33,9 +33,11 @@ export class LexicalIndex {
   }
 
   search(query: string, k: number): LexicalMatch[] {
-    if (!(k >= 1) || tokenizeCode(query).length === 0) return [];
+    // A token repeated in the query (the `1`s of `v1r1`) would count twice in MiniSearch's sum.
+    const terms = [...new Set(tokenizeCode(query))];
+    if (!(k >= 1) || terms.length === 0) return [];
     return this.index
-      .search(query, { boost: BOOST, combineWith: 'OR' })
+      .search(query, { boost: BOOST, combineWith: 'OR', tokenize: () => terms })
       .slice(0, Math.floor(k))
       .map((result) => ({ id: result.id as string, score: result.score }));
   }

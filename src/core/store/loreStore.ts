@@ -307,7 +307,8 @@ export class LoreStore implements SearchIndex {
   // ---- loading ----
 
   private async load(): Promise<void> {
-    await removeTempFiles(this.dir);
+    // Other components may keep files in `dir`: only our own leftovers go.
+    await removeTempFiles(this.dir, (name) => name.startsWith(META_FILE) || name.startsWith(SHARDS_DIR));
     const meta = await this.readMeta();
     if (!meta) {
       if ((await listFolder(this.shardsPath())).length > 0) throw new Error(`${META_FILE} is missing but shards exist`);
@@ -361,7 +362,7 @@ export class LoreStore implements SearchIndex {
     const sizes = new Map<number, number>();
     for (let shard = 0; shard < SHARD_COUNT; shard++) {
       const folder = this.shardPath(shard);
-      if ((await removeTempFiles(folder)) === undefined) continue;
+      if (!(await removeTempFiles(folder))) continue;
       const stat = await fs.stat(path.join(folder, INDEX_FILE)).catch(() => undefined);
       if (stat) sizes.set(shard, stat.size);
     }
@@ -685,18 +686,18 @@ async function listFolder(folder: string): Promise<string[]> {
   }
 }
 
-/** Deletes leftovers of interrupted writes in `folder`; undefined if the folder does not exist. */
-async function removeTempFiles(folder: string): Promise<string[] | undefined> {
+/** Deletes leftovers of interrupted writes in `folder`; false if the folder does not exist. */
+async function removeTempFiles(folder: string, ours: (name: string) => boolean = () => true): Promise<boolean> {
   let names: string[];
   try {
     names = await fs.readdir(folder);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
-  const temps = names.filter(isTempFile);
+  const temps = names.filter((name) => isTempFile(name) && ours(name));
   await Promise.all(temps.map((name) => fs.rm(path.join(folder, name), { recursive: true, force: true })));
-  return names.filter((name) => !isTempFile(name));
+  return true;
 }
 
 async function sizeOnDisk(target: string): Promise<number> {

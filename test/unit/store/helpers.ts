@@ -1,0 +1,69 @@
+// Shared builders for the store tests: chunks, seeded vectors, and a look at the store's files.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Chunk } from '../../../src/core/types';
+import type { LoreStore } from '../../../src/core/store';
+
+export function makeChunk(filePath: string, index: number, text: string, extra: Partial<Chunk> = {}): Chunk {
+  return {
+    id: `${filePath}#${index}`,
+    path: filePath,
+    startLine: index * 10 + 1,
+    endLine: index * 10 + 9,
+    language: 'typescript',
+    text,
+    hash: createHash('sha256').update(text).digest('hex').slice(0, 32),
+    ...extra,
+  };
+}
+
+export function record(filePath: string, hash = 'h1') {
+  return { path: filePath, hash, size: 100, mtimeMs: 1_700_000_000_000 };
+}
+
+/** Deterministic pseudo-random numbers in [-0.5, 0.5) (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
+
+export function randomVector(dims: number, random: () => number): Float32Array {
+  const vector = new Float32Array(dims);
+  for (let i = 0; i < dims; i++) vector[i] = random();
+  return vector;
+}
+
+/** Every file under `dir` (relative POSIX path) with its mtime and a digest of its bytes. */
+export function snapshotFiles(dir: string): Map<string, { mtimeMs: number; digest: string }> {
+  const files = new Map<string, { mtimeMs: number; digest: string }>();
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        const digest = createHash('sha256').update(readFileSync(full)).digest('hex');
+        files.set(path.relative(dir, full).split(path.sep).join('/'), { mtimeMs: statSync(full).mtimeMs, digest });
+      }
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** Everything a caller can observe of the store, for "nothing changed" checks. */
+export function observe(store: LoreStore) {
+  const files = [...store.files()].sort((a, b) => a.path.localeCompare(b.path));
+  return {
+    files,
+    chunks: files.flatMap((file) => store.chunksOf(file.path)),
+    vectors: store.vectorCount(),
+    missing: store.chunksWithoutVectors().map((chunk) => chunk.id),
+  };
+}
