@@ -41,7 +41,7 @@ describe('live index (real VS Code)', function () {
     assert.ok(status.files >= 5, JSON.stringify(status));
   });
 
-  it('makes a saved edit findable, and forgets the old text', async () => {
+  it('makes a saved edit findable, and forgets the old text', async function () {
     const api = await lore();
     await api.whenIdle();
     const uri = folderUri('src', 'pricing.ts');
@@ -52,7 +52,8 @@ describe('live index (real VS Code)', function () {
     const saved = Date.now();
     assert.ok(await doc.save(), 'the document saved');
     await waitFor('the saved text is searchable', () => findsIn(api, marker, 'src/pricing.ts'));
-    console.log(`      save-to-searchable: ${Date.now() - saved} ms`);
+    // The figure shows in the run's report (a target for benchmarks, not an assertion here).
+    this.test!.title += ` (save to searchable: ${Date.now() - saved} ms)`;
     // Undo and save: the marker must leave the index.
     await editor.edit((e) => e.delete(new vscode.Range(0, 0, 1, 0)));
     await doc.save();
