@@ -16,10 +16,6 @@ const BOOST = { symbol: 3, path: 2, text: 1 };
 export class LexicalIndex {
   private index = createIndex();
 
-  get size(): number {
-    return this.index.documentCount;
-  }
-
   add(chunks: Iterable<LexicalDocument>): void {
     for (const { id, path, symbol, text } of chunks) this.index.add({ id, path, symbol, text });
   }

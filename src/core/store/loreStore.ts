@@ -89,7 +89,7 @@ const META_FILE = 'store.json';
 const SHARDS_DIR = 'shards';
 /** Decoded chunk lists kept for repeated `getChunk` / search hits on the same files. */
 const DECODED_CACHE_FILES = 64;
-/** Longest stretch of loading work before letting the extension host's event loop run. */
+/** Longest stretch of loading or compressing before letting the extension host's event loop run. */
 const SLICE_MS = 25;
 
 export class LoreStore implements SearchIndex {
@@ -165,7 +165,7 @@ export class LoreStore implements SearchIndex {
   /** Several files in one commit: same semantics as `putFile`, one write per touched shard. */
   putFiles(updates: FileUpdate[], model?: string): Promise<void> {
     return this.exclusive(async () => {
-      const prepared = this.prepareFiles(updates);
+      const prepared = await this.prepareFiles(updates);
       const vectors = this.prepareVectors(
         prepared.flatMap(({ chunks }, i) => chunks.flatMap((chunk) => vectorEntry(chunk.id, updates[i].vectors))),
         model,
@@ -414,11 +414,13 @@ export class LoreStore implements SearchIndex {
 
   // ---- writing ----
 
-  /** Validates the updates (throwing before anything changes) and encodes their chunks. */
-  private prepareFiles(updates: FileUpdate[]): PreparedFile[] {
+  /** Validates the updates (throwing before anything changes) and compresses their chunks. */
+  private async prepareFiles(updates: FileUpdate[]): Promise<PreparedFile[]> {
     const seenPaths = new Set<string>();
     const seenIds = new Set<string>();
-    return updates.map(({ record, chunks }) => {
+    const prepared: PreparedFile[] = [];
+    const slice = new TimeSlice();
+    for (const { record, chunks } of updates) {
       const { path: filePath, hash, size, mtimeMs } = record;
       if (typeof filePath !== 'string' || filePath === '') throw new Error('File path must be a non-empty string');
       if (typeof hash !== 'string' || !isFiniteNumber(size) || !isFiniteNumber(mtimeMs)) {
@@ -445,8 +447,10 @@ export class LoreStore implements SearchIndex {
         shard: shardOf(filePath),
         payload: encodePayload(sorted),
       };
-      return { entry, chunks: sorted };
-    });
+      prepared.push({ entry, chunks: sorted });
+      await slice.pause();
+    }
+    return prepared;
   }
 
   /**
@@ -666,7 +670,7 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Lets long loading loops give the event loop a turn every SLICE_MS. */
+/** Lets long loops give the event loop a turn every SLICE_MS. */
 class TimeSlice {
   private started = performance.now();
 

@@ -55,17 +55,10 @@ export class VectorMatrix {
     this.rows.delete(id);
   }
 
-  /** Grows once to hold `rows` vectors (a load that knows its size avoids repeated copying). */
-  ensureCapacity(rows: number): void {
-    if (rows * this.dims <= this.data.length) return;
-    const capacity = Math.max(rows, Math.ceil((this.data.length / this.dims) * GROWTH), MIN_CAPACITY);
-    this.resize(capacity);
-  }
-
-  /** Releases spare capacity beyond a small margin for the next few inserts. */
+  /** Releases spare capacity when more than a tenth is unused (copying 300 MB for less is not worth it). */
   trim(): void {
-    const wanted = Math.max(Math.ceil(this.ids.length * 1.02) + MIN_CAPACITY, MIN_CAPACITY);
-    if (wanted * this.dims < this.data.length) this.resize(wanted);
+    const wanted = Math.ceil(this.ids.length * 1.02) + MIN_CAPACITY;
+    if (wanted * 1.1 * this.dims < this.data.length) this.resize(wanted);
   }
 
   /** The `k` rows with the highest dot product with `query` (cosine, both being unit vectors), best first. */
@@ -82,6 +75,12 @@ export class VectorMatrix {
       heap.offer(row, dot);
     }
     return heap.sorted().map(({ row, score }) => ({ id: this.ids[row], score }));
+  }
+
+  private ensureCapacity(rows: number): void {
+    if (rows * this.dims <= this.data.length) return;
+    const capacity = Math.max(rows, Math.ceil((this.data.length / this.dims) * GROWTH), MIN_CAPACITY);
+    this.resize(capacity);
   }
 
   private resize(capacityRows: number): void {
