@@ -86,7 +86,8 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const embedModel = command === 'index' ? (values['no-embed'] ? undefined : ((values['embed-model'] as string) ?? DEFAULT_EMBED_MODEL)) : undefined;
-  const index = await openIndex({ root, storeDir, host, embedModel, log: warn });
+  // Only `index` writes; the others read beside a running writer (another CLI, the extension).
+  const index = await openIndex({ root, storeDir, host, embedModel, log: warn, access: command === 'index' ? 'write' : 'read' });
   try {
     switch (command) {
       case 'index':
@@ -103,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function openIndex(o: { root: string; storeDir: string; host: string; embedModel?: string; log: (l: string) => void }): Promise<WorkspaceIndex> {
+async function openIndex(o: { root: string; storeDir: string; host: string; embedModel?: string; log: (l: string) => void; access: 'write' | 'read' }): Promise<WorkspaceIndex> {
   try {
     return await openWorkspaceIndex({ ...o, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
   } catch (err) {
@@ -159,11 +160,11 @@ async function runStatus(index: WorkspaceIndex, storeDir: string, json: boolean)
 
 /** Query and ask open the index with the model its vectors were made with, so the question is embedded alike. */
 async function openForSearch(root: string, storeDir: string, host: string, warn: (l: string) => void): Promise<{ index: WorkspaceIndex; mode: 'hybrid' | 'lexical' }> {
-  const probeIndex = await openIndex({ root, storeDir, host, log: warn });
+  const probeIndex = await openIndex({ root, storeDir, host, log: warn, access: 'read' });
   const model = (await probeIndex.store.stats()).embedModel;
   if (!model || probeIndex.store.vectorCount() === 0) return { index: probeIndex, mode: 'lexical' };
   await probeIndex.close();
-  const index = await openIndex({ root, storeDir, host, embedModel: model, log: warn });
+  const index = await openIndex({ root, storeDir, host, embedModel: model, log: warn, access: 'read' });
   const probe = await index.probeEmbeddings();
   if (probe && !probe.ok) {
     warn(`${probe.message}; searching lexical-only`);

@@ -8,6 +8,8 @@ import { Embedder, EmbeddingCache, type EmbedProbe } from './embed';
 import { Indexer } from './indexer';
 import { Retriever } from './retrieve';
 import { LoreStore } from './store';
+import { acquireStoreLock, type StoreLock } from './store/lock';
+import { openStoreForReading, removeDeadSnapshots } from './store/readSnapshot';
 
 export interface WorkspaceIndexOptions {
   root: string;
@@ -19,6 +21,13 @@ export interface WorkspaceIndexOptions {
   excludes?: string[];
   embedBatchSize?: number;
   embedConcurrency?: number;
+  /**
+   * 'write' (default) holds the store's write lock until `close()`, so no other process writes it
+   * meanwhile; a second writer gets StoreLockedError (after `lockWaitMs`). 'read' never writes and
+   * works beside a writer (searches only).
+   */
+  access?: 'write' | 'read';
+  lockWaitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -39,7 +48,25 @@ export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 let sharedChunker: Promise<Chunker> | undefined;
 
 export async function openWorkspaceIndex(options: WorkspaceIndexOptions): Promise<WorkspaceIndex> {
-  const store = await LoreStore.open(options.storeDir);
+  let lock: StoreLock | undefined;
+  let store: LoreStore;
+  let closeStore: () => Promise<void>;
+  if (options.access === 'read') {
+    ({ store, close: closeStore } = await openStoreForReading(options.storeDir));
+  } else {
+    lock = await acquireStoreLock(options.storeDir, {
+      waitMs: options.lockWaitMs,
+      onWait: (owner) => options.log?.(`Waiting for another Lore process${owner ? ` (pid ${owner.pid})` : ''} to finish writing the index.`),
+    });
+    try {
+      await removeDeadSnapshots(options.storeDir);
+      store = await LoreStore.open(options.storeDir);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+    closeStore = () => store.close();
+  }
   if (store.recovered) options.log?.(`Index at ${options.storeDir} was unusable (${store.recovered}); it is being rebuilt.`);
   // Grammars are loaded once per process and shared by every folder.
   sharedChunker ??= Chunker.create();
@@ -88,8 +115,12 @@ export async function openWorkspaceIndex(options: WorkspaceIndexOptions): Promis
       indexer.setEmbeddingsEnabled(enabled);
     },
     async close() {
-      await cache?.flush();
-      await store.close();
+      try {
+        await cache?.flush();
+        await closeStore();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }
