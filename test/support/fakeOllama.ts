@@ -57,6 +57,8 @@ export const FAKE_OLLAMA_VERSION = '0.9.6';
 export const FAKE_STREAM_ERROR = 'fake stream failure';
 
 const DEFAULT_EMBED_DIMS = 64;
+/** Paths of the test-only control endpoints; Ollama has none under it. */
+const CONTROL_PREFIX = '/__';
 const CHAT_EMBEDDING_LENGTH = 3072;
 
 class HttpError extends Error {
@@ -196,6 +198,7 @@ export class FakeOllama {
       const raw = await readBody(req);
       const path = (req.url ?? '/').split('?')[0];
       const body = parseBody(raw);
+      if (path.startsWith(CONTROL_PREFIX)) return this.control(req.method ?? 'GET', path, body ?? {}, res);
       this.requests.push({ method: req.method ?? 'GET', path, body });
       if (this.faults.hang) await new Promise<void>((resolve) => this.held.push(resolve));
       if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
@@ -214,6 +217,25 @@ export class FakeOllama {
       const status = err instanceof HttpError ? err.status : 500;
       sendJson(res, status, { error: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /**
+   * Test-only endpoints, for tests that run in another process than the fake (the VS Code extension
+   * host, an end-to-end runner): `GET /__requests` returns `{ requests, abortedChats }` (the
+   * recorded Ollama-API requests, oldest first); `POST /__chat` sets `reply` and `tokenDelayMs`.
+   * They are never recorded themselves.
+   */
+  private control(method: string, path: string, body: any, res: http.ServerResponse): void {
+    if (method === 'GET' && path === `${CONTROL_PREFIX}requests`) return sendJson(res, 200, { requests: this.requests, abortedChats: this.abortedChats });
+    if (method === 'POST' && path === `${CONTROL_PREFIX}chat`) {
+      const { reply, tokenDelayMs } = body;
+      if (reply !== undefined && typeof reply !== 'string') throw new HttpError(400, 'reply must be a string');
+      if (tokenDelayMs !== undefined && !(Number.isInteger(tokenDelayMs) && tokenDelayMs >= 0)) throw new HttpError(400, 'tokenDelayMs must be an integer >= 0');
+      if (reply !== undefined) this.chat.reply = reply;
+      if (tokenDelayMs !== undefined) this.chat.tokenDelayMs = tokenDelayMs;
+      return sendJson(res, 200, { tokenDelayMs: this.chat.tokenDelayMs });
+    }
+    throw new HttpError(404, `unknown control endpoint ${method} ${path}`);
   }
 
   private async route(method: string, path: string, body: any, res: http.ServerResponse): Promise<void> {

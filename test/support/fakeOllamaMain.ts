@@ -3,6 +3,8 @@
 // Port from argv or $FAKE_OLLAMA_PORT (default: any free port); installed models from
 // $FAKE_OLLAMA_MODELS (a JSON array of FakeModel) or the defaults; a fixed chat reply from
 // $FAKE_OLLAMA_REPLY. Prints `FAKE_OLLAMA_URL=<url>` once listening; stops on SIGTERM/SIGINT.
+// Other processes read what it received and change its reply through the `/__` control endpoints
+// (see FakeOllama.control).
 import { FakeOllama, type FakeModel } from './fakeOllama';
 
 async function main(): Promise<void> {

@@ -195,6 +195,30 @@ describe('FakeOllama', () => {
     assert.equal(fake.inFlight, 0);
   });
 
+  it('serves its recorded requests and aborted chats to other processes, without recording that', async () => {
+    await client.embed({ model: 'nomic-embed-text', input: 'x' });
+    fake.abortedChats = 2;
+    const res = await fetch(`${fake.url}/__requests`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { requests: [{ method: 'POST', path: '/api/embed', body: { model: 'nomic-embed-text', input: 'x' } }], abortedChats: 2 });
+    assert.equal(fake.requests.length, 1);
+    assert.equal((await fetch(`${fake.url}/__nothing`)).status, 404);
+  });
+
+  it('takes the chat reply and token delay from POST /__chat, and refuses bad values unchanged', async () => {
+    assert.equal((await postJson(`${fake.url}/__chat`, { reply: 'set remotely', tokenDelayMs: 3 })).status, 200);
+    assert.equal(fake.chat.tokenDelayMs, 3);
+    assert.equal((await client.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }] })).message.content, 'set remotely');
+    for (const bad of [{ reply: 42 }, { tokenDelayMs: -1 }, { tokenDelayMs: 'slow' }]) {
+      const res = await postJson(`${fake.url}/__chat`, bad);
+      assert.equal(res.status, 400);
+      assert.match(res.json.error, /must be/);
+    }
+    assert.equal(fake.chat.reply, 'set remotely');
+    assert.equal(fake.chat.tokenDelayMs, 3);
+    assert.deepEqual(fake.requests.map((r) => r.path), ['/api/chat']);
+  });
+
   it('runs as a separate process that prints its URL and stops on SIGTERM', async () => {
     const main = path.join(__dirname, '..', '..', 'support', 'fakeOllamaMain.js');
     const child = spawn(process.execPath, [main], { env: { ...process.env, FAKE_OLLAMA_REPLY: 'from the child' }, stdio: ['ignore', 'pipe', 'pipe'] });
