@@ -1,4 +1,5 @@
 export { extractQueryTerms, lexicalQueryFor, type QueryTerms } from './queryTerms';
 export { reciprocalRankFusion, mergeNeighbours, mergeNeighbourGroups, DEFAULT_RRF_K, DEFAULT_MAX_GAP_LINES, type HitSource } from './fusion';
 export { checkFreshness, freshVersions } from './freshness';
-export { Retriever, type RetrieveOptions, type RetrieveResult } from './retriever';
+export { Retriever, type RetrieveOptions, type RetrieveResult, type RankFilesOptions, type RankFilesResult } from './retriever';
+export { aggregateByFile, FILE_SUPPORT_DECAY, type FileHit } from './fileRanking';

@@ -1,6 +1,7 @@
 // Hybrid retrieval: embeddings find what a question means, the lexical index finds the names it
 // uses; rank fusion combines both. Works lexical-only whenever vectors are missing or Ollama is down.
-import type { RetrievedChunk, SearchHit, SearchIndex } from '../types';
+import type { IndexMode, RetrievedChunk, SearchHit, SearchIndex } from '../types';
+import { aggregateByFile, type FileHit } from './fileRanking';
 import { freshVersions } from './freshness';
 import { mergeNeighbourGroups, reciprocalRankFusion } from './fusion';
 import { lexicalQueryFor } from './queryTerms';
@@ -14,10 +15,26 @@ export interface RetrieveOptions {
   readCurrent?: (path: string) => Promise<string | undefined>;
 }
 
+export interface RankFilesOptions {
+  k: number;
+  /** Chunk hits taken from each ranking before they are grouped by file; default max(100, 10k). */
+  candidates?: number;
+  signal?: AbortSignal;
+}
+
+export interface RankFilesResult {
+  mode: IndexMode;
+  files: FileHit[];
+}
+
 export interface RetrieveResult {
   mode: 'hybrid' | 'lexical';
   results: RetrievedChunk[];
 }
+
+/** Fusion weights (tuned on `npm run eval`): see the README's "Retrieval quality". */
+const VECTOR_WEIGHT = 1;
+const LEXICAL_WEIGHT = 1;
 
 /** A pasted log or file is embedded by its head: the question and the top of a stack trace. */
 const MAX_EMBED_QUERY_CHARS = 4000;
@@ -31,26 +48,40 @@ export class Retriever {
   async retrieve(question: string, options: RetrieveOptions): Promise<RetrieveResult> {
     const { k, signal, readCurrent } = options;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
-    const candidates = options.candidates ?? Math.max(20, 4 * k);
+    const { mode, fused } = await this.search(question, options.candidates ?? Math.max(20, 4 * k), signal);
+    const groups = mergeNeighbourGroups(fused, this.index);
+    const results = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
+    return { mode, results };
+  }
+
+  /**
+   * The files that best answer the question, best first (a bug report -> the files to change).
+   * Lexical-only, files are ranked on BM25 scores; hybrid, on the fused ranking.
+   */
+  async rankFiles(question: string, options: RankFilesOptions): Promise<RankFilesResult> {
+    const { k, signal } = options;
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
+    const { mode, fused } = await this.search(question, options.candidates ?? Math.max(100, 10 * k), signal);
+    return { mode, files: aggregateByFile(fused).slice(0, k) };
+  }
+
+  private async search(question: string, candidates: number, signal: AbortSignal | undefined): Promise<{ mode: IndexMode; fused: RetrievedChunk[] }> {
     if (!Number.isInteger(candidates) || candidates < 1) throw new RangeError(`candidates must be a positive integer, got ${candidates}`);
     signal?.throwIfAborted();
-
     const text = typeof question === 'string' ? question.trim() : '';
     const lexicalQuery = lexicalQueryFor(text);
     const canEmbed = this.embedQuery !== undefined && this.index.vectorCount() > 0;
-    if (!lexicalQuery) return { mode: canEmbed ? 'hybrid' : 'lexical', results: [] };
+    if (!lexicalQuery) return { mode: canEmbed ? 'hybrid' : 'lexical', fused: [] };
 
     const vectorHits = canEmbed ? await this.vectorHits(text, candidates, signal) : undefined;
     signal?.throwIfAborted();
     const lexicalHits = this.index.lexicalSearch(lexicalQuery, candidates);
-
+    if (!vectorHits) return { mode: 'lexical', fused: lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] })) };
     const fused = reciprocalRankFusion([
-      ...(vectorHits ? [{ source: 'vector' as const, hits: vectorHits }] : []),
-      { source: 'lexical' as const, hits: lexicalHits },
+      { source: 'vector', hits: vectorHits, weight: VECTOR_WEIGHT },
+      { source: 'lexical', hits: lexicalHits, weight: LEXICAL_WEIGHT },
     ]);
-    const groups = mergeNeighbourGroups(fused, this.index);
-    const results = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
-    return { mode: vectorHits ? 'hybrid' : 'lexical', results };
+    return { mode: 'hybrid', fused };
   }
 
   /** Undefined when the query cannot be embedded now (Ollama down, model missing): search goes on lexically. */

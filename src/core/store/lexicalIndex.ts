@@ -1,23 +1,36 @@
-// BM25 full-text search over chunks with MiniSearch, tokenized for code (see tokenizeCode).
+// BM25 full-text search over chunks with MiniSearch, tuned for code: each chunk is split into fields
+// that say different things about it (where it lives, what it declares, what its comments and
+// headings say, what its body does), each scored on its own and weighted; terms come from
+// indexTerms (identifiers whole and split, prose stemmed, stop words dropped).
 import MiniSearch from 'minisearch';
 import type { Chunk } from '../types';
-import { tokenizeCode } from './tokenizeCode';
+import { indexTerms, weightedQueryTerms } from './tokenizeCode';
 
 export interface LexicalMatch {
   id: string;
   score: number;
 }
 
-type LexicalDocument = Pick<Chunk, 'id' | 'path' | 'symbol' | 'text'>;
+type LexicalDocument = Pick<Chunk, 'id' | 'path' | 'symbol' | 'text' | 'context'>;
 
-/** A name or path hit says more about a chunk than a word somewhere in its body. */
-const BOOST = { symbol: 3, path: 2, text: 1 };
+type Field = 'path' | 'symbol' | 'signature' | 'doc' | 'body';
+
+/**
+ * Field weights, tuned on `npm run eval` (README, "Retrieval quality"): a name or path hit says more
+ * about a chunk than a word somewhere in its body; comments and headings state intent in words.
+ */
+const BOOST: Record<Field, number> = { path: 2, symbol: 3, signature: 2, doc: 1.5, body: 1 };
+const FIELDS = Object.keys(BOOST) as Field[];
 
 export class LexicalIndex {
   private index = createIndex();
 
+  get size(): number {
+    return this.index.documentCount;
+  }
+
   add(chunks: Iterable<LexicalDocument>): void {
-    for (const { id, path, symbol, text } of chunks) this.index.add({ id, path, symbol, text });
+    for (const chunk of chunks) this.index.add(chunk);
   }
 
   /**
@@ -28,12 +41,18 @@ export class LexicalIndex {
     for (const id of ids) if (this.index.has(id)) this.index.discard(id);
   }
 
+  /** Best first. A term repeated in the query weighs more (see weightedQueryTerms). */
   search(query: string, k: number): LexicalMatch[] {
-    // A token repeated in the query (the `1`s of `v1r1`) would count twice in MiniSearch's sum.
-    const terms = [...new Set(tokenizeCode(query))];
-    if (!(k >= 1) || terms.length === 0) return [];
+    const weights = weightedQueryTerms(typeof query === 'string' ? query : '');
+    if (!(k >= 1) || weights.size === 0) return [];
+    const terms = [...weights.keys()];
     return this.index
-      .search(query, { boost: BOOST, combineWith: 'OR', tokenize: () => terms })
+      .search(terms.join(' '), {
+        boost: BOOST,
+        combineWith: 'OR',
+        tokenize: () => terms,
+        boostTerm: (term) => weights.get(term) ?? 1,
+      })
       .slice(0, Math.floor(k))
       .map((result) => ({ id: result.id as string, score: result.score }));
   }
@@ -45,9 +64,59 @@ export class LexicalIndex {
 
 function createIndex(): MiniSearch<LexicalDocument> {
   return new MiniSearch<LexicalDocument>({
-    fields: ['path', 'symbol', 'text'],
-    tokenize: tokenizeCode,
-    // tokenizeCode already lowercases; the default processTerm would only repeat that work.
+    fields: FIELDS,
+    extractField: (chunk, field) => (field === 'id' ? chunk.id : fieldsOf(chunk)[field as Field]),
+    tokenize: indexTerms,
+    // indexTerms already lowercases and stems; the default processTerm would only repeat that work.
     processTerm: (term) => term,
   });
+}
+
+/** The last chunk split into fields: MiniSearch asks for each field in turn. */
+let lastSplit: { chunk: LexicalDocument; fields: Record<Field, string> } | undefined;
+
+function fieldsOf(chunk: LexicalDocument): Record<Field, string> {
+  if (lastSplit?.chunk !== chunk) lastSplit = { chunk, fields: splitFields(chunk) };
+  return lastSplit.fields;
+}
+
+/** Line comments, block comment lines and Markdown/rst headings: what the author says in words. */
+const COMMENT_LINE = /^\s*(?:\/\/|\/\*|\*|#(?:\s|$|#)|--\s|;;|<!--|"""|''')/;
+/** A longer first line is minified code or data, not a declaration. */
+const MAX_SIGNATURE_CHARS = 300;
+
+/**
+ * path: the file's path; symbol: the declaration or heading path; signature: the first code line
+ * (the declaration) and the enclosing signature of a split declaration; doc: comment and heading
+ * lines, Python docstrings included; body: the other lines.
+ */
+export function splitFields(chunk: LexicalDocument): Record<Field, string> {
+  const doc: string[] = [];
+  const body: string[] = [];
+  let signature = '';
+  let inDocstring: string | undefined;
+  for (const line of chunk.text.split('\n')) {
+    const trimmed = line.trim();
+    if (inDocstring) {
+      doc.push(line);
+      if (trimmed.includes(inDocstring)) inDocstring = undefined;
+      continue;
+    }
+    if (COMMENT_LINE.test(line)) {
+      doc.push(line);
+      const quote = trimmed.slice(0, 3);
+      // A docstring that does not close on its own line runs until it does.
+      if ((quote === '"""' || quote === "'''") && !trimmed.slice(3).includes(quote)) inDocstring = quote;
+      continue;
+    }
+    if (!signature && trimmed) signature = trimmed.slice(0, MAX_SIGNATURE_CHARS);
+    else body.push(line);
+  }
+  return {
+    path: chunk.path,
+    symbol: chunk.symbol ?? '',
+    signature: chunk.context ? `${chunk.context}\n${signature}` : signature,
+    doc: doc.join('\n'),
+    body: body.join('\n'),
+  };
 }

@@ -14,6 +14,8 @@ const enum Kind {
   Joiner,
 }
 
+import stemWord = require('wink-porter2-stemmer');
+
 const LETTER_NUMBER_OR_MARK = /[\p{L}\p{N}\p{M}]/u;
 const NUMBER = /\p{N}/u;
 
@@ -41,6 +43,85 @@ function kindOf(text: string, i: number): Kind {
  */
 export function tokenizeCode(text: string): string[] {
   const tokens: string[] = [];
+  forEachWord(text, (whole, parts) => {
+    pushToken(tokens, whole);
+    for (const part of parts) if (part !== whole) pushToken(tokens, part);
+  });
+  return tokens;
+}
+
+/**
+ * The terms the lexical index keeps for a text, with how many times each occurs in it: identifiers
+ * whole (lowercased, never stemmed, so `parseConfigFile` only meets itself) and their parts; prose
+ * words and identifier parts stemmed (English Porter2), English stop words dropped. A part or word
+ * is what a question in words meets (`parse the config file` finds `parseConfigFile`).
+ */
+export function indexTerms(text: string): string[] {
+  const terms: string[] = [];
+  forEachWord(text, (whole, parts) => {
+    if (isCompound(whole, parts)) pushToken(terms, whole);
+    for (const part of parts) {
+      const term = prosePart(part);
+      if (term) pushToken(terms, term);
+    }
+  });
+  return terms;
+}
+
+/**
+ * Query terms with weights: like `indexTerms`, but a part of an identifier the question names
+ * counts PART_WEIGHT (the whole identifier is the strong evidence), and a term repeated in the
+ * query (the query planner repeats what it trusts most) adds weight, up to MAX_TERM_WEIGHT.
+ */
+export function weightedQueryTerms(query: string): Map<string, number> {
+  const weights = new Map<string, number>();
+  const add = (term: string, weight: number) => {
+    if (term.length > MAX_TOKEN_LENGTH || (term.length === 1 && !NUMBER.test(term))) return;
+    weights.set(term, Math.min(MAX_TERM_WEIGHT, (weights.get(term) ?? 0) + weight));
+  };
+  forEachWord(query, (whole, parts) => {
+    const compound = isCompound(whole, parts);
+    if (compound) add(whole, 1);
+    for (const part of parts) {
+      const term = prosePart(part);
+      if (term) add(term, compound ? PART_WEIGHT : 1);
+    }
+  });
+  return weights;
+}
+
+/** A part of an identifier matched alone says less than the identifier. */
+const PART_WEIGHT = 0.5;
+const MAX_TERM_WEIGHT = 3;
+
+/** The stemmed form of a lowercased word, undefined for a stop word. Non-Latin words are kept as they are. */
+function prosePart(part: string): string | undefined {
+  if (STOP_WORDS.has(part)) return undefined;
+  if (!/^[a-z]+$/.test(part)) return part;
+  let stem = stems.get(part);
+  if (stem === undefined) {
+    // The vocabulary of a workspace is bounded, but a stream of hashes is not.
+    if (stems.size >= MAX_CACHED_STEMS) stems.clear();
+    stem = stemWord(part);
+    stems.set(part, stem);
+  }
+  return stem;
+}
+
+const stems = new Map<string, string>();
+const MAX_CACHED_STEMS = 100_000;
+
+/** English function words: they match everywhere and rank nothing. Kept small: `get`, `set`, `use` mean something in code. */
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  (
+    'a an and are as at be been being but by did do does for from had has have how if in into is it its of on or ' +
+    'so than that the their then there these they this those to was were what when where which while who why will ' +
+    'with would you your'
+  ).split(' '),
+);
+
+/** Calls `visit` with each word (lowercased) and its lowercased camel/snake/kebab/digit parts ([whole] when it has none). */
+function forEachWord(text: string, visit: (whole: string, parts: string[]) => void): void {
   const length = text.length;
   const kinds = new Uint8Array(length);
   for (let i = 0; i < length; i++) kinds[i] = kindOf(text, i);
@@ -52,14 +133,13 @@ export function tokenizeCode(text: string): string[] {
     }
     let end = i + 1;
     while (end < length && (kinds[end] !== Kind.Other || (text.charCodeAt(end) === 45 && end + 1 < length && kinds[end + 1] !== Kind.Other))) end++;
-    emitWord(text, kinds, i, end, tokens);
+    visitWord(text, kinds, i, end, visit);
     i = end;
   }
-  return tokens;
 }
 
-/** Emits text[start, end) whole, then its parts if it has more than one or lost separators. */
-function emitWord(text: string, kinds: Uint8Array, start: number, end: number, tokens: string[]): void {
+/** Visits text[start, end) whole, with its parts (just itself when it has one part and no separators). */
+function visitWord(text: string, kinds: Uint8Array, start: number, end: number, visit: (whole: string, parts: string[]) => void): void {
   const parts: string[] = [];
   let partStart = -1;
   for (let i = start; i < end; i++) {
@@ -79,12 +159,12 @@ function emitWord(text: string, kinds: Uint8Array, start: number, end: number, t
   if (partStart >= 0) parts.push(text.slice(partStart, end));
   if (parts.length === 0) return; // only `_`, `$` and `-`
   const whole = text.slice(start, end).toLowerCase();
-  pushToken(tokens, whole);
-  if (parts.length === 1 && parts[0].length === end - start) return;
-  for (const part of parts) {
-    const lower = part.toLowerCase();
-    if (lower !== whole) pushToken(tokens, lower);
-  }
+  visit(whole, parts.length === 1 && parts[0].length === end - start ? [whole] : parts.map((p) => p.toLowerCase()));
+}
+
+/** `parseConfig`, `_private`, `no-undef`: an identifier whose whole differs from its one part. */
+function isCompound(whole: string, parts: string[]): boolean {
+  return parts.length > 1 || parts[0] !== whole;
 }
 
 /** Does a new part begin at i (inside a run of letters and digits)? */
