@@ -1,0 +1,71 @@
+// The chat view in a real VS Code: it resolves and its webview script runs (its `ready` makes the host
+// list Ollama's models), and New Chat ends a streaming answer so that Ollama sees the request dropped.
+// What Ollama received is read back from the test Ollama-API server.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { LoreApi } from '../../src/host/lore';
+import { isAnswerRequest, observedRequests, setFakeChat } from '../support/fakeOllamaClient';
+
+function fakeOllamaUrl(): string {
+  const url = process.env.OLLAMA_HOST;
+  assert.ok(url, 'OLLAMA_HOST is not set in the extension host');
+  return url;
+}
+
+async function waitFor<T>(what: string, attempt: () => Promise<T | undefined>, limitMs = 30_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    const value = await attempt();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${limitMs} ms waiting until ${what}`);
+}
+
+/** Resolves once a request to `path` arrives after the first `since` requests. */
+async function waitForRequest(what: string, since: number, matches: (r: { method: string; path: string; body: any }) => boolean): Promise<void> {
+  await waitFor(what, async () => ((await observedRequests(fakeOllamaUrl())).requests.slice(since).some(matches) ? true : undefined));
+}
+
+describe('chat view (real VS Code)', function () {
+  this.timeout(90_000);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<LoreApi>('lore-dev.lore');
+    assert.ok(ext, 'Lore is not loaded');
+    const api = await ext.activate();
+    await api.whenIdle();
+  });
+
+  it('resolves when focused, and its webview reaches the host every time it is shown', async () => {
+    for (let shown = 1; shown <= 2; shown++) {
+      // A hidden view drops its page (no retained context); showing it loads the page again.
+      await vscode.commands.executeCommand('workbench.action.closeSidebar');
+      const since = (await observedRequests(fakeOllamaUrl())).requests.length;
+      await vscode.commands.executeCommand('lore.chat.focus');
+      // Only the webview's `ready` makes the host list the installed models.
+      await waitForRequest(`the webview posts ready (showing ${shown})`, since, (r) => r.method === 'GET' && r.path === '/api/tags');
+    }
+  });
+
+  it('New Chat stops a streaming answer, and Ollama sees the request dropped', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the fixture workspace is not open');
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'src', 'inventory.ts'));
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(0, 0, 4, 0);
+    // The default reply repeats the prompt: hundreds of tokens, many seconds at this pace.
+    await setFakeChat(fakeOllamaUrl(), { tokenDelayMs: 100 });
+    try {
+      const before = await observedRequests(fakeOllamaUrl());
+      await vscode.commands.executeCommand('lore.explainWithContext');
+      await waitForRequest('the answer request arrives', before.requests.length, isAnswerRequest);
+      await vscode.commands.executeCommand('lore.newChat');
+      await waitFor('Ollama sees the answer request dropped', async () =>
+        (await observedRequests(fakeOllamaUrl())).abortedChats > before.abortedChats ? true : undefined, 10_000);
+    } finally {
+      await setFakeChat(fakeOllamaUrl(), { tokenDelayMs: 0 });
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+});
