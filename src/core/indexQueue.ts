@@ -9,6 +9,8 @@ export interface IndexJobs {
 
 export interface IndexQueueOptions {
   debounceMs?: number;
+  /** Continuous saving must not postpone indexing forever: a path waits at most this long. */
+  maxWaitMs?: number;
   /** Delay before a failed batch is tried again. */
   retryMs?: number;
   onError?: (err: unknown) => void;
@@ -19,6 +21,8 @@ export class IndexQueue {
   private readonly paths = new Set<string>();
   private full: { force: boolean } | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When the oldest event still waiting for a run arrived. */
+  private waitingSince: number | undefined;
   private running: Promise<void> | undefined;
   private controller: AbortController | undefined;
   private isPaused = false;
@@ -46,7 +50,9 @@ export class IndexQueue {
 
   enqueue(paths: Iterable<string>): void {
     for (const p of paths) this.paths.add(p);
-    this.schedule(this.options.debounceMs ?? 300);
+    this.waitingSince ??= Date.now();
+    const untilMaxWait = this.waitingSince + (this.options.maxWaitMs ?? 1000) - Date.now();
+    this.schedule(Math.max(0, Math.min(this.options.debounceMs ?? 300, untilMaxWait)));
   }
 
   /** Full reconciliation; `force` re-chunks every file even when its content hash is unchanged. */
@@ -117,6 +123,7 @@ export class IndexQueue {
     const batch = [...this.paths];
     this.full = undefined;
     this.paths.clear();
+    this.waitingSince = undefined;
     try {
       // A full sync covers every path queued before it started; later events queue up again.
       if (full) await this.jobs.syncAll(controller.signal, full.force);

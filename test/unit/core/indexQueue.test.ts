@@ -110,3 +110,18 @@ describe('IndexQueue', () => {
     q.dispose();
   });
 });
+
+describe('IndexQueue under continuous events', () => {
+  it('runs within maxWait even while events keep restarting the debounce', async () => {
+    const jobs = new RecordingJobs();
+    const q = new IndexQueue(jobs, { debounceMs: 100, maxWaitMs: 150 });
+    // An event every 20 ms for 600 ms: a plain debounce would never fire until they stop.
+    for (let i = 0; i < 30; i++) {
+      q.enqueue([`f${i % 3}.ts`]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(jobs.calls.length >= 2, `expected runs during the burst, got ${jobs.calls.length}`);
+    await q.whenIdle();
+    q.dispose();
+  });
+});
