@@ -7,6 +7,8 @@ import type { LoreSettings } from './settings';
 
 export interface FolderIndexState {
   busy: boolean;
+  /** Another window or `lore index` holds the write lock: this window searches a snapshot and indexes nothing. */
+  readOnly?: boolean;
   progress?: IndexProgress;
   lastRun?: IndexRunResult;
   lastError?: string;
@@ -52,8 +54,11 @@ export class FolderIndex implements vscode.Disposable {
     settings: LoreSettings,
     log: vscode.LogOutputChannel,
     onEmbedProblem: (folder: FolderIndex, problem: EmbedProblem | undefined) => void,
+    access: 'write' | 'read' = 'write',
   ): Promise<FolderIndex> {
     const index = await openWorkspaceIndex({
+      access,
+      lockWaitMs: 0,
       root: folder.uri.fsPath,
       storeDir,
       host: settings.host,
@@ -64,7 +69,9 @@ export class FolderIndex implements vscode.Disposable {
       embedConcurrency: settings.embedConcurrency,
       log: (line) => log.info(`[${folder.name}] ${line}`),
     });
-    return new FolderIndex(folder, index, log, onEmbedProblem);
+    const fi = new FolderIndex(folder, index, log, onEmbedProblem);
+    fi.state.readOnly = access === 'read';
+    return fi;
   }
 
   get paused(): boolean {
@@ -72,11 +79,11 @@ export class FolderIndex implements vscode.Disposable {
   }
 
   enqueue(relPaths: string[]): void {
-    if (relPaths.length) this.queue.enqueue(relPaths);
+    if (relPaths.length && !this.state.readOnly) this.queue.enqueue(relPaths);
   }
 
   syncAll(force = false): void {
-    this.queue.enqueueFull(force);
+    if (!this.state.readOnly) this.queue.enqueueFull(force);
   }
 
   cancelFull(): void {
@@ -100,7 +107,7 @@ export class FolderIndex implements vscode.Disposable {
     this.index.setEmbeddingsEnabled(available);
     if (available) {
       this.state.embedProblem = undefined;
-      this.queue.enqueueFull(false);
+      this.syncAll();
     }
     this.changeEmitter.fire();
   }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, registerCommands } from '../commands';
 import { pullModel, type EmbedProbe } from '../core/embed';
+import { StoreLockedError } from '../core/store/lock';
 import type { EmbedProblem } from '../core/indexer';
 import type { RetrievedChunk } from '../core/types';
 import { ChatViewProvider } from './chatView';
@@ -15,6 +16,8 @@ import { StatusBar } from './statusBar';
 
 /** While Ollama is unreachable, how often to look again. */
 const REPROBE_MS = 30_000;
+/** While another window writes a folder's index, how often to try to take over (and refresh the snapshot). */
+const RETRY_WRITE_LOCK_MS = 30_000;
 
 /** What the extension exports: used by its integration tests and by other extensions. */
 export interface LoreApi {
@@ -108,11 +111,15 @@ export class Lore implements vscode.Disposable, LoreApi {
     if (!settings.indexingEnabled || folder.uri.scheme !== 'file') return undefined;
     const opening = (async () => {
       try {
-        const fi = await FolderIndex.open(folder, this.storeDirFor(folder), settings, this.log, (f, p) => this.onEmbedProblem(f, p));
+        const fi = await this.openFolderIndex(folder, settings);
         this.folders.set(key, fi);
         this.disposables.push(fi.onDidChange(() => this.stateChanged()));
         this.log.info(`[${folder.name}] index at ${fi.index.store.dir}; Ollama at ${settings.host} (from ${settings.hostSource})`);
         if (this.paused) fi.pause();
+        if (fi.state.readOnly) {
+          this.stateChanged();
+          return fi;
+        }
         await this.probe(fi, settings);
         fi.syncAll();
         this.stateChanged();
@@ -127,6 +134,27 @@ export class Lore implements vscode.Disposable, LoreApi {
     })();
     this.opening.set(key, opening);
     return opening;
+  }
+
+  /**
+   * Opens a folder's index for writing; when another window (or `lore index`) is writing it, opens a
+   * read-only snapshot instead, says so in the log and status, and tries to take over later.
+   */
+  private async openFolderIndex(folder: vscode.WorkspaceFolder, settings: LoreSettings): Promise<FolderIndex> {
+    const open = (access: 'write' | 'read') =>
+      FolderIndex.open(folder, this.storeDirFor(folder), settings, this.log, (f, p) => this.onEmbedProblem(f, p), access);
+    try {
+      return await open('write');
+    } catch (err) {
+      if (!(err instanceof StoreLockedError)) throw err;
+      this.log.info(`[${folder.name}] ${err.message} This window searches the index read-only and will take over when it is free.`);
+      const fi = await open('read');
+      const retry = setTimeout(() => {
+        if (this.folders.get(folder.uri.toString()) === fi) void this.closeFolder(folder).then(() => this.openFolder(folder));
+      }, RETRY_WRITE_LOCK_MS);
+      this.disposables.push({ dispose: () => clearTimeout(retry) });
+      return fi;
+    }
   }
 
   private async closeFolder(folder: vscode.WorkspaceFolder): Promise<void> {

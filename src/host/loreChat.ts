@@ -89,7 +89,7 @@ export class LoreChat implements ChatBackend {
     if (this.isPaused()) return { state: 'paused', ...totals, mode };
     if (busy) return { state: 'indexing', ...totals, mode, done: busy.state.progress?.done, total: busy.state.progress?.total };
     if (error) return { state: 'error', ...totals, mode, message: error };
-    if (!folders.length || !folders.some((f) => f.state.lastRun)) return { state: 'no-index', ...totals, mode };
+    if (!folders.length || !folders.some((f) => f.state.lastRun || f.state.readOnly)) return { state: 'no-index', ...totals, mode };
     return { state: 'idle', ...totals, mode, message: problem?.message };
   }
 

@@ -30,6 +30,8 @@ export class StatusBar implements vscode.Disposable {
       const p = busy.find((f) => f.state.progress)?.state.progress;
       const detail = p && p.total ? ` ${p.phase} ${p.done}/${p.total}` : p ? ` ${p.phase}` : '';
       this.set(`$(sync~spin) Lore:${detail || ' indexing'}`, 'Lore is updating the index. Click for status.');
+    } else if (folders.some((f) => f.state.readOnly)) {
+      this.set('$(lock) Lore: read-only', 'Another VS Code window or `lore index` is updating this index; this window searches it read-only.');
     } else if (error) {
       this.set('$(error) Lore', `Indexing failed and will be retried: ${error}`);
     } else if (problem) {
