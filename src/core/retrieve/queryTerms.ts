@@ -43,7 +43,10 @@ const STOP_WORDS = new Set(
     'within without would yes yet you your yours ' +
     // Question scaffolding that says nothing about the code.
     'anyone explain explained show tell know want wondering help happens happening way ways work works thing things ' +
-    'code codebase project repo repository file files'
+    'code codebase project repo repository file files ' +
+    // Bug-report template and courtesy words: in every report, so they point at no file.
+    'reproduce reproduction reproducible expected actual behavior behaviour bug screenshot screenshots describe ' +
+    'hi hello thanks thank regards'
   ).split(' '),
 );
 
@@ -51,7 +54,7 @@ const FENCED_BLOCK = /```[^\n`]*\n?([\s\S]*?)(?:```|$)/g;
 const BACKTICKED = /`([^`\n]+)`/g;
 const DOUBLE_QUOTED = /["\u201c\u201d]([^"\u201c\u201d\n]{1,400})["\u201c\u201d]/g;
 /** A run of path/identifier characters; classified afterwards, which keeps the patterns simple and linear. */
-const TOKEN = /[\p{L}\p{N}_$][\p{L}\p{N}_$.\-/\\]*/gu;
+const TOKEN = /(?:[A-Za-z]:[/\\]|\/)?[\p{L}\p{N}_$][\p{L}\p{N}_$.\-/\\]*/gu;
 /** `TypeError: message` / `java.lang.IllegalStateException: message` at the start of a line of a stack trace. */
 const EXCEPTION_LINE = /^[ \t]*(?:Uncaught |Caused by: )?(?:[\w$]+\.)*([A-Z][\w$]*(?:Error|Exception|Fault|Panic))\b:?[ \t]*([^\n]*)/gm;
 /** Identifier-ish words: `camelCase`, `PascalCase` (two humps), `snake_case`, `SCREAMING_CASE`, `$scope`. */
@@ -59,6 +62,18 @@ const CAMEL = /^[a-z$][a-z0-9$]*[A-Z][\w$]*$/;
 const PASCAL = /^(?:[A-Z][a-z0-9]+[A-Z]|[A-Z]{2,}[a-z])[\w$]*$/;
 const SNAKE = /^[\p{L}$][\p{L}\p{N}$]*(?:_+[\p{L}\p{N}$]+)+_*$|^_+[\p{L}\p{N}$]+\w*$/u;
 const ERROR_CODE = /^E[A-Z]{3,}$/;
+/** Log levels look like error codes (`ERROR`) but name no code. */
+const LOG_LEVELS = new Set(['ERROR', 'ERRORS', 'EVENT', 'EXIT', 'EXEC']);
+/** Python traceback frame: `File "app/models.py", line 42, in save`, and the header above them. */
+const PYTHON_FRAME = /^[ \t]*File "([^"\n]{1,400})", line \d+, in ([\w$.<>]{1,120})[^\n]*/gm;
+const PYTHON_TRACEBACK_HEADER = /^[ \t]*Traceback \(most recent call last\):?/gm;
+/** JavaScript stack frame: `at Foo.bar (src/x.js:1:2)`, `at async handle (...)`, `at new Foo (...)`. */
+const JS_FRAME = /^[ \t]*at (?:async |new )?([\w$.<>]{1,120}) [(\[]([^)\]\n]{0,400})[^\n]*/gm;
+/** Numbers, hex addresses and hashes from logs: never a search term. */
+const NOISE_WORD = /^(?:\d{1,2}|\d{5,}|0x[0-9a-f]+|(?=[0-9a-f]*\d)[0-9a-f]{8,})$/;
+/** A question longer than this is a report or a paste: its first line is its title. */
+const TITLE_MIN_QUESTION_CHARS = 300;
+const MAX_TITLE_CHARS = 200;
 const IDENTIFIER_SEGMENT = /^[A-Za-z_$][\w$]*$/;
 
 /**
@@ -100,6 +115,10 @@ export function lexicalQueryFor(question: string): string {
   // cannot crowd out the identifiers and words; then the rest while the budget lasts.
   take(a.exceptionTypes, FIRST_SHARE, EXACT_TERM_WEIGHT);
   take(a.exceptionWords, 2 * FIRST_SHARE, 1);
+  take(a.titleKeywords, FIRST_SHARE, EXACT_TERM_WEIGHT);
+  // The innermost frames are printed last in Python and first in JavaScript: both ends go in.
+  take(a.frameFunctions.slice(-FIRST_SHARE / 2), FIRST_SHARE / 2, EXACT_TERM_WEIGHT);
+  take(a.frameFunctions, FIRST_SHARE / 2, EXACT_TERM_WEIGHT);
   const paths = rankPaths(a.paths);
   for (const limit of [FIRST_SHARE, Infinity]) {
     take(paths, limit, EXACT_TERM_WEIGHT);
@@ -114,11 +133,15 @@ export function lexicalQueryFor(question: string): string {
 interface Analysis extends QueryTerms {
   exceptionTypes: string[];
   exceptionWords: string[];
+  /** Functions named by stack frames, innermost last as printed. */
+  frameFunctions: string[];
+  /** Keywords of a long report's first line, which usually says what is wrong. */
+  titleKeywords: string[];
 }
 
 function analyze(question: string): Analysis {
   // `src/a.ts:12:5` and `loader:1105:14`: positions are not search terms.
-  const text = (typeof question === 'string' ? question : '').replace(/(?<=[\w)])(?::\d+){1,2}\b/g, ' ');
+  let text = (typeof question === 'string' ? question : '').replace(/(?<=[\w)])(?::\d+){1,2}\b/g, ' ');
   // Sets keep first-seen order, so earlier (usually more relevant) terms lead.
   const quoted = new Set<string>();
   const identifiers = new Set<string>();
@@ -136,6 +159,22 @@ function analyze(question: string): Analysis {
       keywords.add(word);
     }
   }
+
+  // Stack frames name the functions that ran and the files they live in; the rest of a frame line
+  // (`File`, `line`, `at async Object.<anonymous>`) is no prose to search for.
+  const frameFunctions = new Set<string>();
+  text = text
+    .replace(PYTHON_TRACEBACK_HEADER, ' ')
+    .replace(PYTHON_FRAME, (_, location: string, name: string) => {
+      addFrameFunction(name, frameFunctions);
+      return ` ${location} `;
+    })
+    .replace(JS_FRAME, (_, name: string, location: string) => {
+      addFrameFunction(name, frameFunctions);
+      return ` ${location} `;
+    });
+
+  const titleKeywords = text.length >= TITLE_MIN_QUESTION_CHARS ? proseWords(text.trimStart().split('\n', 1)[0].slice(0, MAX_TITLE_CHARS)) : [];
 
   // Code blocks and inline code: scanned for terms, and short inline code kept as an exact phrase.
   let prose = text.replace(FENCED_BLOCK, (_, body: string) => {
@@ -164,7 +203,15 @@ function analyze(question: string): Analysis {
     keywords: [...keywords],
     exceptionTypes: [...exceptionTypes],
     exceptionWords: [...exceptionWords],
+    frameFunctions: [...frameFunctions],
+    titleKeywords,
   };
+}
+
+/** `Foo.bar` and `save` are kept; `<module>`, `<anonymous>` and `Object.<anonymous>` name nothing. */
+function addFrameFunction(name: string, frameFunctions: Set<string>): void {
+  const parts = name.split('.').filter((part) => IDENTIFIER_SEGMENT.test(part) && part !== 'Object');
+  if (parts.length > 0) frameFunctions.add(parts.join('.'));
 }
 
 /** Project paths before library and runtime frames (`node_modules/`, `node:internal`), which a stack trace is full of. */
@@ -210,17 +257,28 @@ function classifyToken(raw: string, identifiers: Set<string>, paths: Set<string>
     }
     return false;
   }
-  if (CAMEL.test(token) || PASCAL.test(token) || SNAKE.test(token) || ERROR_CODE.test(token) || /^\$\w+$/.test(token)) {
+  if (CAMEL.test(token) || PASCAL.test(token) || SNAKE.test(token) || (ERROR_CODE.test(token) && !LOG_LEVELS.has(token)) || /^\$\w+$/.test(token)) {
     identifiers.add(token);
     return true;
   }
   return false;
 }
 
-/** Index paths are POSIX and relative: `.\src\a.ts` and `./src/a.ts` both mean `src/a.ts`. */
+/**
+ * Index paths are POSIX and relative: `.\src\a.ts` and `./src/a.ts` both mean `src/a.ts`. An
+ * absolute path from a log keeps its tail (where the project's own path is) or, in a library, the
+ * part from `site-packages/` or `node_modules/` on: `/home/me/app/src/a.py` says `app/src/a.py`.
+ */
 function normalizePath(token: string): string {
-  return token.replace(/\\/g, '/').replace(/^(?:\.\/)+/, '').replace(/\/{2,}/g, '/');
+  const path = token.replace(/\\/g, '/').replace(/^(?:\.\/)+/, '').replace(/\/{2,}/g, '/');
+  if (!/^(?:\/|[A-Za-z]:\/)/.test(path)) return path;
+  const library = LIBRARY_FOLDER.exec(path);
+  if (library) return path.slice(library.index + 1);
+  return path.split('/').filter(Boolean).slice(-ABSOLUTE_PATH_TAIL).join('/');
 }
+
+const LIBRARY_FOLDER = /\/(?:node_modules|site-packages|dist-packages|vendor)\//;
+const ABSOLUTE_PATH_TAIL = 3;
 
 function looksLikePath(path: string): boolean {
   const segments = path.split('/').filter(Boolean);
@@ -242,7 +300,7 @@ function proseWords(text: string): string[] {
   for (const m of text.matchAll(/[\p{L}\p{N}]+(?:['\u2019][\p{L}]+)?/gu)) {
     const word = m[0].toLowerCase().replace(/['\u2019]\p{L}+$/u, '');
     if (STOP_WORDS.has(word) || word.length > MAX_TERM_CHARS) continue;
-    if (/^[a-z]$/.test(word) || /^\d{1,2}$/.test(word)) continue;
+    if (/^[a-z]$/.test(word) || NOISE_WORD.test(word)) continue;
     words.push(word);
   }
   return words;

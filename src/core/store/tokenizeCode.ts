@@ -63,10 +63,31 @@ export function indexTerms(text: string): string[] {
     for (const part of parts) {
       const term = prosePart(part);
       if (term) pushToken(terms, term);
+      const expanded = EXPANDED_ABBREVIATIONS.get(part);
+      if (expanded) pushToken(terms, expanded);
     }
   });
   return terms;
 }
+
+/**
+ * Code abbreviates what questions spell out (`args`, `ctx`, `no-dupe-keys`): the index also files
+ * such a word under its spelled-out stem, so `duplicate arguments` finds `dupeArgs`. Index side
+ * only: a question that says `arg` still finds `arg` first.
+ */
+const ABBREVIATIONS: Record<string, string> = {
+  arg: 'argument', args: 'arguments', attr: 'attribute', attrs: 'attributes', auth: 'authentication', buf: 'buffer',
+  cfg: 'configuration', cmd: 'command', cmp: 'compare', cond: 'condition', config: 'configuration', conn: 'connection',
+  ctx: 'context', db: 'database', decl: 'declaration', def: 'definition', del: 'delete', dest: 'destination',
+  dir: 'directory', doc: 'document', dupe: 'duplicate', dup: 'duplicate', elem: 'element', env: 'environment',
+  eq: 'equal', err: 'error', expr: 'expression', fn: 'function', func: 'function', idx: 'index', impl: 'implementation',
+  init: 'initialize', len: 'length', lib: 'library', max: 'maximum', min: 'minimum', msg: 'message', num: 'number',
+  obj: 'object', opt: 'option', opts: 'options', param: 'parameter', params: 'parameters', pkg: 'package', pos: 'position',
+  prev: 'previous', prop: 'property', props: 'properties', proto: 'prototype', ref: 'reference', regex: 'regular',
+  regexp: 'regular', req: 'request', res: 'response', ret: 'return', spec: 'specification', src: 'source',
+  str: 'string', tmp: 'temporary', val: 'value', var: 'variable', vars: 'variables',
+};
+const EXPANDED_ABBREVIATIONS = new Map(Object.entries(ABBREVIATIONS).map(([short, long]) => [short, stemWord(long)]));
 
 /**
  * Query terms with weights: like `indexTerms`, but a part of an identifier the question names
