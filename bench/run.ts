@@ -34,7 +34,9 @@ function probe(task: string, dir: string, chunks: number): Figures {
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 20,
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as Figures;
+  const figures = JSON.parse(out.trim().split('\n').pop()!) as Figures;
+  log(`${task} ${chunks || ''}: ${JSON.stringify(figures)}`);
+  return figures;
 }
 
 function listArg(name: string, fallback: number[]): number[] {
@@ -137,9 +139,11 @@ function markdownTable(results: Results): string {
     row('Brute-force Float32Array scan p50 (ms)', lore('bruteP50Ms')),
     row('  hybrid / brute force (target <= 1.5x)', sizes.map((s) => ratio(results.sizes[s].queryP50Ms, results.sizes[s].bruteP50Ms))),
     row('  vector side / brute force', sizes.map((s) => ratio(results.sizes[s].vectorP50Ms, results.sizes[s].bruteP50Ms))),
-    row('Cold load (ms)', lore('loadMs')),
-    row('  longest event-loop block during load (ms)', lore('maxBlockMs')),
-    row('RSS after load (MB)', lore('rssMB')),
+    row('Cold load: open, vector search ready (ms)', lore('loadMs')),
+    row('  lexical index complete, in the background (ms)', lore('lexicalReadyMs')),
+    row('  longest event-loop block until complete (ms)', lore('maxBlockMs')),
+    row('RSS at open, lexical not built (MB)', lore('rssAtOpenMB')),
+    row('RSS after load, lexical built (MB)', lore('rssMB')),
     row('  of which JS heap / array buffers (MB)', sizes.map((s) => `${cell(results.sizes[s].heapMB)} / ${cell(results.sizes[s].arrayBuffersMB)}`)),
     row('  RSS / raw float32 vectors (target <= 2x)', sizes.map((s) => ratio(results.sizes[s].rssMB, results.sizes[s].rawVectorMB))),
     row('Disk bytes per chunk', lore('diskBytesPerChunk')),

@@ -103,7 +103,7 @@ export async function snapshotStore(storeDir: string): Promise<StoreSnapshot> {
     const files = new Map<string, { hash: string; chunkIds: string[] }>();
     for (const f of store.files()) files.set(f.path, { hash: f.hash, chunkIds: [...f.chunkIds].sort() });
     const stats = await store.stats();
-    return { files, chunks: stats.chunks, vectors: stats.vectors, unembedded: store.chunksWithoutVectors().length, recovered: store.recovered };
+    return { files, chunks: stats.chunks, vectors: stats.vectors, unembedded: (await store.chunksWithoutVectors()).length, recovered: store.recovered };
   } finally {
     await store.close();
   }

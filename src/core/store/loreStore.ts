@@ -35,6 +35,7 @@ import {
   INDEX_FILE,
   isReservedId,
   packGeneration,
+  packChecksum,
   packName,
   readShardItems,
   vectorItem,
@@ -104,6 +105,9 @@ export class LoreStore implements SearchIndex {
   private readonly owners = new Map<string, FileEntry>();
   private matrix?: VectorMatrix;
   private readonly lexical = new LexicalIndex();
+  /** Loaded files whose chunks are not in the lexical index yet (see buildLexicalIndex). */
+  private lexicalBacklog: FileEntry[] = [];
+  private lexicalBuild: Promise<void> = Promise.resolve();
   private readonly decoded = new Map<string, Chunk[]>();
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -126,6 +130,14 @@ export class LoreStore implements SearchIndex {
       store.recoveredReason = err instanceof Error ? err.message : String(err);
     }
     return store;
+  }
+
+  /**
+   * Resolves once every loaded file is in the lexical index, which is filled in the background
+   * after `open` (a lexical search before then completes it at once).
+   */
+  whenLexicalReady(): Promise<void> {
+    return this.lexicalBuild;
   }
 
   /** Why the store found on disk was unusable and was wiped, if it was. */
@@ -220,17 +232,34 @@ export class LoreStore implements SearchIndex {
     });
   }
 
-  /** Chunks that have no vector yet (for catch-up), in path order. */
-  chunksWithoutVectors(): Chunk[] {
-    const entries = this.shards.flatMap((shard) => [...shard.values()]);
-    entries.sort((a, b) => (a.record.path < b.record.path ? -1 : a.record.path > b.record.path ? 1 : 0));
+  /**
+   * Chunks that have no vector yet (for catch-up), grouped by shard and in path order within one,
+   * so that committing their vectors in batches rewrites each shard a few times, not every shard
+   * per batch. Decodes between event-loop turns: at 100k chunks this is seconds of work.
+   */
+  async chunksWithoutVectors(): Promise<Chunk[]> {
     const missing: Chunk[] = [];
-    for (const entry of entries) {
-      if (entry.record.chunkIds.every((id) => this.matrix?.has(id))) continue;
-      // Not through the cache: a full catch-up would only evict what searches use.
-      for (const chunk of decodePayload(entry.record.path, entry.payload)) if (!this.matrix?.has(chunk.id)) missing.push(chunk);
+    const slice = new TimeSlice();
+    for (const shard of this.shards) {
+      for (const entry of [...shard.values()].sort((a, b) => comparePaths(a.record.path, b.record.path))) {
+        if (entry.record.chunkIds.every((id) => this.matrix?.has(id))) continue;
+        // Not through the cache: a full catch-up would only evict what searches use.
+        for (const chunk of decodePayload(entry.record.path, entry.payload)) if (!this.matrix?.has(chunk.id)) missing.push(chunk);
+        await slice.pause();
+      }
     }
     return missing;
+  }
+
+  /**
+   * `paths` reordered so that committing them in batches of consecutive paths touches as few shards
+   * as possible (grouped by shard, sorted within one): a bulk index then rewrites each shard a few
+   * times instead of most shards per batch.
+   */
+  inWriteOrder(paths: Iterable<string>): string[] {
+    const keyed = [...paths].map((filePath) => ({ filePath, shard: shardOf(filePath) }));
+    keyed.sort((a, b) => a.shard - b.shard || comparePaths(a.filePath, b.filePath));
+    return keyed.map(({ filePath }) => filePath);
   }
 
   /**
@@ -256,6 +285,7 @@ export class LoreStore implements SearchIndex {
 
   /** Best first, with MiniSearch's BM25 scores. */
   lexicalSearch(query: string, k: number): SearchHit[] {
+    this.completeLexicalIndex();
     return this.lexical.search(query, k).flatMap(({ id, score }) => {
       const chunk = this.getChunk(id);
       return chunk ? [{ chunk, score }] : [];
@@ -331,6 +361,34 @@ export class LoreStore implements SearchIndex {
       }
     }
     this.matrix?.trim();
+    // The packs passed their checksums, so a file failing to decode here is a bug that its own reads
+    // (getChunk) report; the other files still get indexed.
+    this.lexicalBuild = this.buildLexicalIndex().catch(() => undefined);
+  }
+
+  /**
+   * Fills the lexical index with the loaded files between event-loop turns, after `open` has
+   * returned: MiniSearch has no compact snapshot, and indexing 100k chunks takes over a minute,
+   * which must neither hold up the store's opening nor block the extension host.
+   */
+  private async buildLexicalIndex(): Promise<void> {
+    const slice = new TimeSlice();
+    while (this.lexicalBacklog.length > 0) {
+      this.indexBacklogFile();
+      await slice.pause();
+    }
+  }
+
+  /** A lexical search before the background build is done finishes it first: results are always complete. */
+  private completeLexicalIndex(): void {
+    while (this.lexicalBacklog.length > 0) this.indexBacklogFile();
+  }
+
+  private indexBacklogFile(): void {
+    const entry = this.lexicalBacklog.pop()!;
+    // A file saved or removed since the load is already indexed with its new chunks, or gone.
+    if (this.entryOf(entry.record.path) !== entry) return;
+    this.lexical.add(decodePayload(entry.record.path, entry.payload));
   }
 
   private async readMeta(): Promise<StoreMeta | undefined> {
@@ -382,15 +440,16 @@ export class LoreStore implements SearchIndex {
       if (other !== undefined && other !== generation) await fs.rm(path.join(folder, name), { force: true });
     }
     if (contents.files.length > 0 && generation === 0) throw new Error('files without a chunk pack');
-    const payloads = generation ? decodePack(await fs.readFile(path.join(folder, packName(generation)))) : new Map<string, Buffer>();
+    const pack = generation ? await fs.readFile(path.join(folder, packName(generation))) : undefined;
+    if (pack && contents.packHash !== undefined && packChecksum(pack) !== contents.packHash) throw new Error('chunk pack does not match its checksum');
+    const payloads = pack ? decodePack(pack) : new Map<string, Buffer>();
     this.packGenerations[shard] = generation;
-    for (const { path: filePath, hash, size, mtimeMs } of contents.files) {
+    for (const { path: filePath, hash, size, mtimeMs, chunkIds } of contents.files) {
       if (shardOf(filePath) !== shard) throw new Error(`${filePath} belongs to another shard`);
       const payload = payloads.get(filePath);
       if (!payload) throw new Error(`no chunks for ${filePath}`);
-      const chunks = decodePayload(filePath, payload);
       const entry: FileEntry = {
-        record: freezeRecord({ path: filePath, hash, size, mtimeMs, chunkIds: chunks.map((chunk) => chunk.id) }),
+        record: freezeRecord({ path: filePath, hash, size, mtimeMs, chunkIds: chunkIds ?? decodePayload(filePath, payload).map((chunk) => chunk.id) }),
         shard,
         payload,
       };
@@ -399,7 +458,7 @@ export class LoreStore implements SearchIndex {
         this.owners.set(id, entry);
       }
       this.shards[shard].set(filePath, entry);
-      this.lexical.add(chunks);
+      this.lexicalBacklog.push(entry);
       await slice.pause();
     }
     for (const { id, vector } of contents.vectors) {
@@ -498,7 +557,7 @@ export class LoreStore implements SearchIndex {
     try {
       await index.deleteItems(change.removeIds);
       if (generation !== previous) {
-        await index.upsertItem(headerItem(generation));
+        await index.upsertItem(headerItem(generation, pack!));
       }
       for (const item of change.insert) await index.insertItem(item);
       await index.endUpdate();
@@ -568,6 +627,7 @@ export class LoreStore implements SearchIndex {
     this.decoded.clear();
     this.matrix = undefined;
     this.lexical.clear();
+    this.lexicalBacklog = [];
   }
 
   // ---- helpers ----
@@ -629,6 +689,10 @@ export function shardOf(filePath: string): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0) % SHARD_COUNT;
+}
+
+function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function shardName(shard: number): string {

@@ -10,6 +10,7 @@
 // Chunk text stays compressed on disk and in memory: raw text would add about half the size of
 // 768-dim vectors again, and base64 inside index.pb would add a third to the text. Readers
 // decompress one file's chunks on demand (`getChunk`, search hits), well under a millisecond.
+import { createHash } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type { IndexItem, MetadataTypes } from 'vectra';
 import type { Chunk } from '../types';
@@ -140,12 +141,24 @@ function u32(value: number): Buffer {
 
 // ---- index.pb items ----
 
-export function headerItem(generation: number): Partial<IndexItem> {
-  return { id: HEADER_ITEM_ID, vector: [], metadata: { pack: generation } };
+/**
+ * Names the shard's chunk pack and its checksum: a load checks the pack's bytes instead of
+ * decompressing every file in it (stores written before the checksum are checked by decoding).
+ */
+export function headerItem(generation: number, pack: Buffer): Partial<IndexItem> {
+  return { id: HEADER_ITEM_ID, vector: [], metadata: { pack: generation, packHash: packChecksum(pack) } };
 }
 
-export function fileItem({ path, hash, size, mtimeMs }: FileRecord): Partial<IndexItem> {
-  return { id: fileItemId(path), vector: [], metadata: { path, hash, size, mtimeMs } };
+export function packChecksum(pack: Buffer): string {
+  return createHash('sha256').update(pack).digest('hex').slice(0, 32);
+}
+
+/**
+ * The file's chunk ids ride along (JSON) so a cold load knows every chunk without decompressing the
+ * chunk pack; stores written before they did are still read (their ids come from the pack).
+ */
+export function fileItem({ path, hash, size, mtimeMs, chunkIds }: FileRecord): Partial<IndexItem> {
+  return { id: fileItemId(path), vector: [], metadata: { path, hash, size, mtimeMs, chunkIds: JSON.stringify(chunkIds) } };
 }
 
 /** Vectra types vectors as number[]; a Float32Array serves every use LocalIndex and the codec make of it. */
@@ -156,7 +169,8 @@ export function vectorItem(id: string, unitVector: Float32Array): Partial<IndexI
 export interface ShardContents {
   /** Undefined when the shard never committed files (an empty index.pb). */
   generation?: number;
-  files: Array<{ path: string; hash: string; size: number; mtimeMs: number }>;
+  packHash?: string;
+  files: Array<{ path: string; hash: string; size: number; mtimeMs: number; chunkIds?: string[] }>;
   vectors: Array<{ id: string; vector: Float32Array }>;
 }
 
@@ -166,14 +180,22 @@ export function readShardItems(items: IndexItem[]): ShardContents {
   for (const item of items) {
     if (item.id === HEADER_ITEM_ID) {
       const generation = item.metadata.pack;
-      if (!isFiniteNumber(generation) || generation < 1) throw new Error('shard header is malformed');
+      const { packHash } = item.metadata;
+      if (!isFiniteNumber(generation) || generation < 1 || !(packHash === undefined || typeof packHash === 'string')) {
+        throw new Error('shard header is malformed');
+      }
       contents.generation = generation;
+      if (packHash !== undefined) contents.packHash = packHash;
     } else if (item.id.startsWith(FILE_ITEM_PREFIX)) {
       const { path, hash, size, mtimeMs } = item.metadata;
-      if (typeof path !== 'string' || item.id !== fileItemId(path) || typeof hash !== 'string' || !isFiniteNumber(size) || !isFiniteNumber(mtimeMs)) {
+      const chunkIds = parseChunkIds(item.metadata.chunkIds);
+      if (
+        typeof path !== 'string' || item.id !== fileItemId(path) || typeof hash !== 'string' ||
+        !isFiniteNumber(size) || !isFiniteNumber(mtimeMs) || chunkIds === null
+      ) {
         throw new Error(`file item ${JSON.stringify(item.id.slice(FILE_ITEM_PREFIX.length))} is malformed`);
       }
-      contents.files.push({ path, hash, size, mtimeMs });
+      contents.files.push({ path, hash, size, mtimeMs, ...(chunkIds && { chunkIds }) });
     } else if (isReservedId(item.id)) {
       throw new Error(`unknown item ${JSON.stringify(item.id)}`);
     } else {
@@ -187,6 +209,19 @@ export function readShardItems(items: IndexItem[]): ShardContents {
 export function freezeRecord(record: FileRecord): FileRecord {
   Object.freeze(record.chunkIds);
   return Object.freeze(record);
+}
+
+/** Undefined when absent (an older store), null when malformed. */
+function parseChunkIds(value: MetadataTypes | undefined): string[] | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return null;
+  let ids: unknown;
+  try {
+    ids = JSON.parse(value);
+  } catch {
+    return null;
+  }
+  return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? ids : null;
 }
 
 function isFiniteNumber(value: MetadataTypes | unknown): value is number {

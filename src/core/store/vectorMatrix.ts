@@ -69,10 +69,24 @@ export class VectorMatrix {
     const dims = this.dims;
     const data = this.data;
     const heap = new TopK(k);
+    // Four accumulators break the add chain's dependency; most rows lose to the current k-th best
+    // and never reach the heap.
+    const tail = dims - (dims % 4);
     for (let row = 0, base = 0; row < count; row++, base += dims) {
-      let dot = 0;
-      for (let j = 0; j < dims; j++) dot += data[base + j] * query[j];
-      heap.offer(row, dot);
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      let j = 0;
+      for (; j < tail; j += 4) {
+        d0 += data[base + j] * query[j];
+        d1 += data[base + j + 1] * query[j + 1];
+        d2 += data[base + j + 2] * query[j + 2];
+        d3 += data[base + j + 3] * query[j + 3];
+      }
+      for (; j < dims; j++) d0 += data[base + j] * query[j];
+      const dot = d0 + d1 + (d2 + d3);
+      if (dot > heap.threshold) heap.offer(row, dot);
     }
     return heap.sorted().map(({ row, score }) => ({ id: this.ids[row], score }));
   }
@@ -99,6 +113,11 @@ class TopK {
   constructor(private readonly k: number) {
     this.rows = new Int32Array(k);
     this.scores = new Float64Array(k);
+  }
+
+  /** Scores at or below it cannot enter the heap. */
+  get threshold(): number {
+    return this.length < this.k ? -Infinity : this.scores[0];
   }
 
   offer(row: number, score: number): void {

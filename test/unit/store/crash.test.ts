@@ -45,7 +45,7 @@ describe('LoreStore crash consistency', function () {
           const found = new Set(store.lexicalSearch(`marker${file.hash}`, 1000).map((hit) => hit.chunk.id));
           for (const chunk of chunks) assert.ok(found.has(chunk.id), `${chunk.id} is not in the lexical index`);
         }
-        const withoutVectors = new Set(store.chunksWithoutVectors().map((chunk) => chunk.id));
+        const withoutVectors = new Set((await store.chunksWithoutVectors()).map((chunk) => chunk.id));
         const chunkIds = files.flatMap((file) => file.chunkIds);
         assert.equal(store.vectorCount(), chunkIds.length - withoutVectors.size);
         for (const id of chunkIds.filter((id) => !withoutVectors.has(id)).slice(0, 20)) {

@@ -45,7 +45,7 @@ async function main(dir: string, seed: number): Promise<void> {
       const unique = [...new Map(updates.map((update) => [update.record.path, update])).values()];
       await store.putFiles(unique, 'crash-model');
     } else if (action < 8) {
-      const missing = store.chunksWithoutVectors().slice(0, 8);
+      const missing = (await store.chunksWithoutVectors()).slice(0, 8);
       await store.setVectors(new Map(missing.map((chunk) => [chunk.id, vectorFor(chunk.id)])), 'crash-model');
     } else {
       await store.removeFiles([`src/f${pick(40)}.ts`, `src/f${pick(40)}.ts`]);

@@ -58,12 +58,12 @@ export function snapshotFiles(dir: string): Map<string, { mtimeMs: number; diges
 }
 
 /** Everything a caller can observe of the store, for "nothing changed" checks. */
-export function observe(store: LoreStore) {
+export async function observe(store: LoreStore) {
   const files = [...store.files()].sort((a, b) => a.path.localeCompare(b.path));
   return {
     files,
     chunks: files.flatMap((file) => store.chunksOf(file.path)),
     vectors: store.vectorCount(),
-    missing: store.chunksWithoutVectors().map((chunk) => chunk.id),
+    missing: (await store.chunksWithoutVectors()).map((chunk) => chunk.id),
   };
 }

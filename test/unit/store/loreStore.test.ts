@@ -15,6 +15,16 @@ function assertSameHits(actual: SearchHit[], expected: SearchHit[]): void {
   actual.forEach((hit, i) => assert.ok(Math.abs(hit.score - expected[i].score) < 1e-9 * Math.max(1, expected[i].score)));
 }
 
+/** Chunk ids ("path#n") ordered as the store commits them: by shard, then path, then position. */
+function inWriteOrder(ids: string[]): string[] {
+  const key = (id: string) => ({ path: id.slice(0, id.lastIndexOf('#')), n: Number(id.slice(id.lastIndexOf('#') + 1)) });
+  return [...ids].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return shardOf(x.path) - shardOf(y.path) || (x.path < y.path ? -1 : x.path > y.path ? 1 : x.n - y.n);
+  });
+}
+
 describe('LoreStore', () => {
   let dir: string;
   let store: LoreStore;
@@ -68,21 +78,21 @@ describe('LoreStore', () => {
       ], 'embed-a');
       const query = randomVector(DIMS, random);
       const before = {
-        state: observe(store),
+        state: await observe(store),
         lexical: store.lexicalSearch('parse config', 5),
         vector: store.vectorSearch(query, 5),
       };
 
       await reopen();
       assert.equal(store.recovered, undefined);
-      assert.deepEqual(observe(store), before.state);
+      assert.deepEqual(await observe(store), before.state);
       assert.deepEqual(store.getFile('src/config.ts'), { ...record('src/config.ts'), chunkIds: [a[0].id, a[1].id] });
       assert.deepEqual(store.getChunk(a[1].id), a[1]);
       assert.deepEqual(store.chunksOf('docs/guide.md'), b);
       assertSameHits(store.lexicalSearch('parse config', 5), before.lexical);
       assertSameHits(store.vectorSearch(query, 5), before.vector);
       assert.equal(store.vectorCount(), 2);
-      assert.deepEqual(store.chunksWithoutVectors(), [a[1]]);
+      assert.deepEqual((await store.chunksWithoutVectors()), [a[1]]);
     });
 
     it('keeps chunks in line order whatever order they are given in', async () => {
@@ -147,11 +157,11 @@ describe('LoreStore', () => {
       await store.putFile(record('a.ts'), [kept, makeChunk('a.ts', 1, 'old tail')], new Map([[kept.id, vector], ['a.ts#1', randomVector(DIMS, random)]]), 'embed-a');
       await store.putFile({ ...record('a.ts'), mtimeMs: 5 }, [kept, makeChunk('a.ts', 2, 'new tail')]);
       assert.equal(store.vectorCount(), 1);
-      assert.deepEqual(store.chunksWithoutVectors().map((chunk) => chunk.id), ['a.ts#2']);
+      assert.deepEqual((await store.chunksWithoutVectors()).map((chunk) => chunk.id), ['a.ts#2']);
       await reopen();
       assert.equal(store.getFile('a.ts')?.mtimeMs, 5);
       assert.equal(store.vectorSearch(vector, 1)[0].chunk.id, kept.id);
-      assert.deepEqual(store.chunksWithoutVectors().map((chunk) => chunk.id), ['a.ts#2']);
+      assert.deepEqual((await store.chunksWithoutVectors()).map((chunk) => chunk.id), ['a.ts#2']);
     });
 
     it('serialises concurrent writes so none is lost', async () => {
@@ -187,7 +197,7 @@ describe('LoreStore', () => {
     it('clear leaves an empty store that works and stays empty after reopening', async () => {
       await store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'alphaonly')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
       await store.clear();
-      assert.deepEqual(observe(store), { files: [], chunks: [], vectors: 0, missing: [] });
+      assert.deepEqual(await observe(store), { files: [], chunks: [], vectors: 0, missing: [] });
       assert.deepEqual(store.lexicalSearch('alphaonly', 5), []);
       const stats = await store.stats();
       assert.equal(stats.embedModel, undefined);
@@ -220,7 +230,7 @@ describe('LoreStore', () => {
       const check = async () => {
         assert.equal(store.vectorCount(), 0);
         assert.deepEqual(store.vectorSearch(randomVector(DIMS, random), 5), []);
-        assert.deepEqual(store.chunksWithoutVectors().map((chunk) => chunk.id), ['a.ts#0', 'a.ts#1', 'b.ts#0']);
+        assert.deepEqual((await store.chunksWithoutVectors()).map((chunk) => chunk.id), inWriteOrder(['a.ts#0', 'a.ts#1', 'b.ts#0']));
         assert.deepEqual(store.lexicalSearch('betaonly', 5).map((hit) => hit.chunk.id), ['b.ts#0']);
         const stats = await store.stats();
         assert.equal(stats.embedModel, 'embed-b');
@@ -245,22 +255,39 @@ describe('LoreStore', () => {
   });
 
   describe('embedding catch-up', () => {
-    it('lists chunks without vectors in path order and attaches vectors later', async () => {
+    it('orders paths and chunks without vectors so that consecutive ones share a shard', async () => {
+      const paths = Array.from({ length: 300 }, (_, n) => `src/dir${n % 7}/file${n}.ts`);
+      const ordered = store.inWriteOrder(paths);
+      assert.deepEqual([...ordered].sort(), [...paths].sort());
+      const runs = (shards: number[]) => shards.filter((shard, i) => i === 0 || shard !== shards[i - 1]).length;
+      const distinctShards = new Set(paths.map(shardOf)).size;
+      // Each shard forms one contiguous run, in ascending shard order.
+      assert.equal(runs(ordered.map(shardOf)), distinctShards);
+      assert.deepEqual(ordered.map(shardOf), [...ordered.map(shardOf)].sort((a, b) => a - b));
+
+      await store.putFiles(paths.map((p) => ({ record: record(p), chunks: [makeChunk(p, 0, 'alpha'), makeChunk(p, 1, 'beta')] })));
+      const missing = (await store.chunksWithoutVectors()).map((chunk) => chunk.id);
+      assert.equal(missing.length, 600);
+      assert.deepEqual(missing, inWriteOrder(missing));
+      assert.equal(runs(missing.map((id) => shardOf(id.slice(0, id.lastIndexOf('#'))))), distinctShards);
+    });
+
+    it('lists chunks without vectors grouped by shard, in path order within one, and attaches vectors later', async () => {
       await store.putFiles([
         { record: record('z.ts'), chunks: [makeChunk('z.ts', 0, 'zed')] },
         { record: record('a.ts'), chunks: [makeChunk('a.ts', 0, 'one'), makeChunk('a.ts', 1, 'two')] },
       ]);
       assert.equal(store.vectorCount(), 0);
       assert.equal((await store.stats()).embedModel, undefined);
-      assert.deepEqual(store.chunksWithoutVectors().map((chunk) => chunk.id), ['a.ts#0', 'a.ts#1', 'z.ts#0']);
+      assert.deepEqual((await store.chunksWithoutVectors()).map((chunk) => chunk.id), inWriteOrder(['a.ts#0', 'a.ts#1', 'z.ts#0']));
 
       await store.setVectors(new Map([['a.ts#1', randomVector(DIMS, random)], ['unknown#0', randomVector(DIMS, random)], ['z.ts#0', randomVector(DIMS, random)]]), 'embed-a');
       assert.equal(store.vectorCount(), 2);
-      assert.deepEqual(store.chunksWithoutVectors().map((chunk) => chunk.id), ['a.ts#0']);
+      assert.deepEqual((await store.chunksWithoutVectors()).map((chunk) => chunk.id), ['a.ts#0']);
 
       await reopen();
       assert.equal(store.vectorCount(), 2);
-      assert.deepEqual(store.chunksWithoutVectors(), [makeChunk('a.ts', 0, 'one')]);
+      assert.deepEqual((await store.chunksWithoutVectors()), [makeChunk('a.ts', 0, 'one')]);
       const stats = await store.stats();
       assert.equal(stats.embedModel, 'embed-a');
       assert.equal(stats.dims, DIMS);
@@ -307,20 +334,20 @@ describe('LoreStore', () => {
 
     for (const [name, act, message] of wrong) {
       it(`rejects ${name}`, async () => {
-        const before = observe(store);
+        const before = await observe(store);
         const disk = snapshotFiles(dir);
         await assert.rejects(act(store), message);
-        assert.deepEqual(observe(store), before);
+        assert.deepEqual(await observe(store), before);
         assert.deepEqual(snapshotFiles(dir), disk);
         await reopen();
-        assert.deepEqual(observe(store), before);
+        assert.deepEqual(await observe(store), before);
       });
     }
 
     it('refuses vectors without a model name on a store that has none', async () => {
       await store.clear();
       await assert.rejects(store.putFile(record('b.ts'), [makeChunk('b.ts', 0, 'x')], new Map([['b.ts#0', new Float32Array(DIMS).fill(1)]])), /name of the embedding model/);
-      assert.deepEqual(observe(store), { files: [], chunks: [], vectors: 0, missing: [] });
+      assert.deepEqual(await observe(store), { files: [], chunks: [], vectors: 0, missing: [] });
     });
 
     it('refuses a query vector of the wrong dimension', () => {
@@ -344,7 +371,7 @@ describe('LoreStore', () => {
     async function expectRecovered(reason: RegExp): Promise<void> {
       store = await LoreStore.open(dir);
       assert.match(store.recovered ?? '', reason);
-      assert.deepEqual(observe(store), { files: [], chunks: [], vectors: 0, missing: [] });
+      assert.deepEqual(await observe(store), { files: [], chunks: [], vectors: 0, missing: [] });
       await store.putFile(record('b.ts'), [makeChunk('b.ts', 0, 'betaonly')], new Map([['b.ts#0', randomVector(4, random)]]), 'embed-b');
       await reopen();
       assert.equal(store.recovered, undefined);
