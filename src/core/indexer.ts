@@ -175,7 +175,7 @@ export class Indexer {
     if (!embedder || !this.embeddingsEnabled) return undefined;
     try {
       if (await store.useEmbedModel(embedder.model)) this.options.log?.(`Embedding model is now ${embedder.model}: vectors will be rebuilt.`);
-      const pending = store.chunksWithoutVectors();
+      const pending = await store.chunksWithoutVectors();
       for (let i = 0; i < pending.length; i += EMBED_COMMIT_CHUNKS) {
         signal?.throwIfAborted();
         onProgress?.({ phase: 'embedding', done: i, total: pending.length });
@@ -195,6 +195,8 @@ export class Indexer {
 
   private async indexFiles(paths: string[], { signal, force = false }: { signal?: AbortSignal; force?: boolean }, onProgress?: (done: number) => void): Promise<number> {
     const { store, chunker } = this.options;
+    // Consecutive files then share shards, so each batch rewrites one or two shards, not dozens.
+    paths = store.inWriteOrder(paths);
     let changed = 0;
     let pending: Parameters<LoreStore['putFiles']>[0] = [];
     const commit = async () => {
