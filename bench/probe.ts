@@ -2,6 +2,7 @@
 // cold start and earlier runs leave nothing behind. Invoked by run.ts as
 //   node --expose-gc out/bench/probe.js <task> <storeDir> <chunks>
 // and prints one JSON line with its figures.
+import './slimVectra';
 import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { LocalIndex } from 'vectra';

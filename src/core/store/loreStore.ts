@@ -2,7 +2,7 @@
 //
 // On disk (`dir`):
 //   store.json     format version, embedding model and dimension (written atomically)
-//   shards/00..7f  a file lives in the shard picked by a hash of its path; each shard is a Vectra
+//   shards/00..ff  a file lives in the shard picked by a hash of its path; each shard is a Vectra
 //                  LocalIndex (file records and vectors) plus a chunk pack (chunk text), see
 //                  shardFormat.ts. A shard commit ends with one atomic replacement of its index.pb,
 //                  so after a crash each file is wholly old or wholly new, and no separate
@@ -47,7 +47,7 @@ import { VectorMatrix } from './vectorMatrix';
 export type { FileRecord } from './shardFormat';
 
 /** Bump when the layout changes: an older or newer store is wiped and rebuilt from the sources. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 export interface StoreStats {
   files: number;
@@ -84,8 +84,8 @@ interface ShardChange {
   files?: Map<string, FileEntry>;
 }
 
-/** At 100k chunks a shard holds ~800 chunks (~3 MB): one save rewrites only that much. */
-const SHARD_COUNT = 128;
+/** At 100k chunks a shard holds ~400 chunks (~1.5 MB): one save rewrites only that much. */
+const SHARD_COUNT = 256;
 const META_FILE = 'store.json';
 const SHARDS_DIR = 'shards';
 /** Decoded chunk lists kept for repeated `getChunk` / search hits on the same files. */
@@ -441,7 +441,7 @@ export class LoreStore implements SearchIndex {
     }
     if (contents.files.length > 0 && generation === 0) throw new Error('files without a chunk pack');
     const pack = generation ? await fs.readFile(path.join(folder, packName(generation))) : undefined;
-    if (pack && contents.packHash !== undefined && packChecksum(pack) !== contents.packHash) throw new Error('chunk pack does not match its checksum');
+    if (pack && packChecksum(pack) !== contents.packHash) throw new Error('chunk pack does not match its checksum');
     const payloads = pack ? decodePack(pack) : new Map<string, Buffer>();
     this.packGenerations[shard] = generation;
     for (const { path: filePath, hash, size, mtimeMs, chunkIds } of contents.files) {
@@ -449,7 +449,7 @@ export class LoreStore implements SearchIndex {
       const payload = payloads.get(filePath);
       if (!payload) throw new Error(`no chunks for ${filePath}`);
       const entry: FileEntry = {
-        record: freezeRecord({ path: filePath, hash, size, mtimeMs, chunkIds: chunkIds ?? decodePayload(filePath, payload).map((chunk) => chunk.id) }),
+        record: freezeRecord({ path: filePath, hash, size, mtimeMs, chunkIds }),
         shard,
         payload,
       };

@@ -141,10 +141,7 @@ function u32(value: number): Buffer {
 
 // ---- index.pb items ----
 
-/**
- * Names the shard's chunk pack and its checksum: a load checks the pack's bytes instead of
- * decompressing every file in it (stores written before the checksum are checked by decoding).
- */
+/** Names the shard's chunk pack and its checksum: a load checks the pack's bytes instead of decompressing every file in it. */
 export function headerItem(generation: number, pack: Buffer): Partial<IndexItem> {
   return { id: HEADER_ITEM_ID, vector: [], metadata: { pack: generation, packHash: packChecksum(pack) } };
 }
@@ -153,10 +150,7 @@ export function packChecksum(pack: Buffer): string {
   return createHash('sha256').update(pack).digest('hex').slice(0, 32);
 }
 
-/**
- * The file's chunk ids ride along (JSON) so a cold load knows every chunk without decompressing the
- * chunk pack; stores written before they did are still read (their ids come from the pack).
- */
+/** The file's chunk ids ride along (JSON) so a cold load knows every chunk without decompressing the chunk pack. */
 export function fileItem({ path, hash, size, mtimeMs, chunkIds }: FileRecord): Partial<IndexItem> {
   return { id: fileItemId(path), vector: [], metadata: { path, hash, size, mtimeMs, chunkIds: JSON.stringify(chunkIds) } };
 }
@@ -170,7 +164,7 @@ export interface ShardContents {
   /** Undefined when the shard never committed files (an empty index.pb). */
   generation?: number;
   packHash?: string;
-  files: Array<{ path: string; hash: string; size: number; mtimeMs: number; chunkIds?: string[] }>;
+  files: FileRecord[];
   vectors: Array<{ id: string; vector: Float32Array }>;
 }
 
@@ -181,21 +175,19 @@ export function readShardItems(items: IndexItem[]): ShardContents {
     if (item.id === HEADER_ITEM_ID) {
       const generation = item.metadata.pack;
       const { packHash } = item.metadata;
-      if (!isFiniteNumber(generation) || generation < 1 || !(packHash === undefined || typeof packHash === 'string')) {
-        throw new Error('shard header is malformed');
-      }
+      if (!isFiniteNumber(generation) || generation < 1 || typeof packHash !== 'string') throw new Error('shard header is malformed');
       contents.generation = generation;
-      if (packHash !== undefined) contents.packHash = packHash;
+      contents.packHash = packHash;
     } else if (item.id.startsWith(FILE_ITEM_PREFIX)) {
       const { path, hash, size, mtimeMs } = item.metadata;
       const chunkIds = parseChunkIds(item.metadata.chunkIds);
       if (
         typeof path !== 'string' || item.id !== fileItemId(path) || typeof hash !== 'string' ||
-        !isFiniteNumber(size) || !isFiniteNumber(mtimeMs) || chunkIds === null
+        !isFiniteNumber(size) || !isFiniteNumber(mtimeMs) || !chunkIds
       ) {
         throw new Error(`file item ${JSON.stringify(item.id.slice(FILE_ITEM_PREFIX.length))} is malformed`);
       }
-      contents.files.push({ path, hash, size, mtimeMs, ...(chunkIds && { chunkIds }) });
+      contents.files.push({ path, hash, size, mtimeMs, chunkIds });
     } else if (isReservedId(item.id)) {
       throw new Error(`unknown item ${JSON.stringify(item.id)}`);
     } else {
@@ -211,17 +203,16 @@ export function freezeRecord(record: FileRecord): FileRecord {
   return Object.freeze(record);
 }
 
-/** Undefined when absent (an older store), null when malformed. */
-function parseChunkIds(value: MetadataTypes | undefined): string[] | undefined | null {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') return null;
+/** Undefined when absent or malformed. */
+function parseChunkIds(value: MetadataTypes | undefined): string[] | undefined {
+  if (typeof value !== 'string') return undefined;
   let ids: unknown;
   try {
     ids = JSON.parse(value);
   } catch {
-    return null;
+    return undefined;
   }
-  return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? ids : null;
+  return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? ids : undefined;
 }
 
 function isFiniteNumber(value: MetadataTypes | unknown): value is number {
