@@ -4,7 +4,7 @@
 // with markdown, a citation, a code block and hostile HTML. Drives the chat view through its nested
 // webview iframes, reads the editor and status bar, and asks the Ollama server what it received.
 // Screenshots go to .vscode-test/e2e-*.png; the last line printed is `N passed, N failed`.
-import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { startFakeOllamaProcess } from '../support/fakeOllamaProcess';
@@ -345,6 +345,7 @@ function prepareExtensions(root: string): string {
 }
 
 async function main(): Promise<{ passed: number; failed: number }> {
+  if (!existsSync(path.join(REPO_ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run `npm run build` first');
   const root = makeTempDir('lore-e2e-');
   cleanups.push(async () => removeDir(root));
   const workspace = prepareWorkspace(root);
