@@ -43,7 +43,7 @@ export class Lore implements vscode.Disposable, LoreApi {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.statusBar = new StatusBar(() => this.folderList(), () => this.paused);
-    const chat = new LoreChat(() => this.folderList(), () => this.paused, (listener) => this.stateEmitter.event(listener));
+    const chat = new LoreChat(() => this.folderList(), () => this.paused, () => this.opening.size > 0, (listener) => this.stateEmitter.event(listener));
     this.chatView = new ChatViewProvider(context.extensionUri, chat, context.workspaceState, (m) => log.info(m));
     this.disposables.push(
       this.statusBar,
@@ -130,6 +130,7 @@ export class Lore implements vscode.Disposable, LoreApi {
         return undefined;
       } finally {
         this.opening.delete(key);
+        this.stateChanged();
       }
     })();
     this.opening.set(key, opening);

@@ -22,6 +22,8 @@ export class LoreChat implements ChatBackend {
   constructor(
     private readonly folders: () => FolderIndex[],
     private readonly isPaused: () => boolean,
+    /** True while a folder's index is still being opened (right after startup or a settings change). */
+    private readonly isOpening: () => boolean,
     private readonly onStateChange: (listener: () => void) => vscode.Disposable,
   ) {}
 
@@ -89,7 +91,9 @@ export class LoreChat implements ChatBackend {
     if (this.isPaused()) return { state: 'paused', ...totals, mode };
     if (busy) return { state: 'indexing', ...totals, mode, done: busy.state.progress?.done, total: busy.state.progress?.total };
     if (error) return { state: 'error', ...totals, mode, message: error };
-    if (!folders.length || !folders.some((f) => f.state.lastRun || f.state.readOnly)) return { state: 'no-index', ...totals, mode };
+    // Opening, or opened and its first sync not finished: the index is on its way, not missing.
+    if (this.isOpening() || folders.some((f) => !f.state.lastRun && !f.state.readOnly)) return { state: 'indexing', ...totals, mode };
+    if (!folders.length) return { state: 'no-index', ...totals, mode };
     return { state: 'idle', ...totals, mode, message: problem?.message };
   }
 
