@@ -45,17 +45,8 @@ export function lore(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRu
   return startLore(args, env).done;
 }
 
-/** A deterministic PRNG (mulberry32), so a failing random schedule can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG, so a failing random schedule can be replayed from its seed. */
+export { mulberry32 as seededRandom } from '../support/random';
 
 /** Source text for generated file `i`, version `v`: a few functions with distinct identifiers. */
 export function sourceFile(i: number, v = 0, functions = 3): string {

@@ -3,6 +3,7 @@ import { buildPrompt, ContextTooSmallError, MESSAGE_OVERHEAD_TOKENS, type ChatMe
 import { estimateTokens } from '../../../src/core/tokens';
 import type { RetrievedChunk } from '../../../src/core/types';
 import { makeChunk, numberedLines } from '../retrieve/memoryIndex';
+import { mulberry32 } from '../../support/random';
 
 function source(path: string, startLine: number, lines: string[], symbol?: string): RetrievedChunk {
   return { chunk: makeChunk(path, startLine, lines, symbol ? { symbol } : {}), score: 1, via: ['lexical'] };
@@ -20,17 +21,6 @@ function totalTokens(messages: ChatMessage[]): number {
 
 const userMessage = (messages: ChatMessage[]) => messages[messages.length - 1].content;
 
-/** Mulberry32: a tiny seeded PRNG, so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('buildPrompt', () => {
   const base: PromptInput = { question: 'Where is parseConfig defined?', sources: [], history: [], contextWindow: 8192 };
@@ -179,7 +169,7 @@ describe('buildPrompt', () => {
   });
 
   it('never exceeds the budget, keeps the top source, ranks and the newest history, over many random inputs', () => {
-    const random = prng(20240611);
+    const random = mulberry32(20240611);
     const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
     const pick = <T>(items: T[]): T => items[int(0, items.length - 1)];
     const words = ['parse', 'config', '`', '```', '````', 'é', '日本', '😀', '\t', ' ', '{', '}', 'x'.repeat(40), '\\', '"', "'"];

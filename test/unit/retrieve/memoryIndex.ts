@@ -2,6 +2,7 @@
 // cosine vector search, so fusion and merging are tested on known rankings.
 import { chunkId, contentHash } from '../../../src/core/hash';
 import type { Chunk, SearchHit, SearchIndex } from '../../../src/core/types';
+import { cosine } from '../../support/random';
 
 export class MemoryIndex implements SearchIndex {
   readonly lexicalQueries: string[] = [];
@@ -56,14 +57,3 @@ export function numberedLines(prefix: string, from: number, to: number): string[
   return Array.from({ length: to - from + 1 }, (_, i) => `${prefix} ${from + i}`);
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
-}

@@ -1,4 +1,5 @@
 // Shared builders for the store tests: chunks, seeded vectors, and a look at the store's files.
+import { mulberry32 } from '../../support/random';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -22,16 +23,10 @@ export function record(filePath: string, hash = 'h1') {
   return { path: filePath, hash, size: 100, mtimeMs: 1_700_000_000_000 };
 }
 
-/** Deterministic pseudo-random numbers in [-0.5, 0.5) (mulberry32). */
+/** Deterministic pseudo-random numbers in [-0.5, 0.5). */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const random = mulberry32(seed);
+  return () => random() - 0.5;
 }
 
 export function randomVector(dims: number, random: () => number): Float32Array {

@@ -6,6 +6,7 @@ import { shardOf } from '../../../src/core/store/loreStore';
 import type { Chunk, SearchHit } from '../../../src/core/types';
 import { makeTempDir, removeDir } from '../../support/tempTree';
 import { makeChunk, observe, randomVector, record, seededRandom, snapshotFiles } from './helpers';
+import { cosine } from '../../support/random';
 
 const DIMS = 8;
 
@@ -501,18 +502,6 @@ describe('LoreStore', () => {
       await store.putFiles(updates, 'embed-a');
       await store.removeFiles(['pkg/file3.ts', 'pkg/file40.ts']);
       const live = all.filter(({ chunk }) => chunk.path !== 'pkg/file3.ts' && chunk.path !== 'pkg/file40.ts');
-
-      const cosine = (a: Float32Array, b: Float32Array) => {
-        let dot = 0;
-        let na = 0;
-        let nb = 0;
-        for (let i = 0; i < a.length; i++) {
-          dot += a[i] * b[i];
-          na += a[i] * a[i];
-          nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-      };
       const compareWithBruteForce = (s: LoreStore) => {
         for (let q = 0; q < 5; q++) {
           const query = randomVector(dims, rng);
