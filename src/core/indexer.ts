@@ -131,6 +131,7 @@ export class Indexer {
       onProgress?.({ phase: 'indexing', done, total: candidates.length }),
     );
     const embedError = await this.catchUpEmbeddings(signal, onProgress);
+    await this.compactEmbeddingCache();
     return this.result(started, embedStart, changed, gone.length, embedError);
   }
 
@@ -245,6 +246,22 @@ export class Indexer {
     if (toRemove.length) await store.removeFiles(toRemove);
     onProgress?.(paths.length);
     return changed;
+  }
+
+  /**
+   * The cache keeps vectors of chunks no longer indexed (a branch switch back costs nothing), but not
+   * without bound: past twice the live chunk count it is rewritten with the live ones only.
+   */
+  private async compactEmbeddingCache(): Promise<void> {
+    const cache = this.options.embedCache;
+    const { store } = this.options;
+    if (!cache || cache.size <= 2 * (await store.stats()).chunks) return;
+    const live = new Set<string>();
+    for (const file of store.files()) for (const id of file.chunkIds) {
+      const hash = store.getChunk(id)?.hash;
+      if (hash) live.add(hash);
+    }
+    await cache.compact(live);
   }
 
   private async result(started: number, embedStart: number, changed: number, removed: number, embedError?: EmbedProblem): Promise<IndexRunResult> {

@@ -10,6 +10,7 @@
 // the cache only saves work, it is never the sole copy of anything.
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../store/atomicFileStorage';
 import { DimensionMismatchError } from './errors';
 
 const MAGIC = Buffer.from('LOREEMB1', 'latin1');
@@ -92,14 +93,7 @@ export class EmbeddingCache {
       const live = [...this.vectors].filter(([hash]) => keep.has(hash));
       if (this.fileRecords - live.length <= live.length || this.vectorDims === undefined) return;
       const contents = Buffer.concat([encodeHeader(this.model, this.vectorDims), ...live.map(([hash, vector]) => encodeRecord(hash, vector))]);
-      const temp = `${this.file}.${process.pid}.tmp`;
-      try {
-        await writeDurably(temp, contents);
-        await fs.rename(temp, this.file);
-      } catch (err) {
-        await fs.rm(temp, { force: true });
-        throw err;
-      }
+      await writeFileAtomic(this.file, contents);
       this.vectors = new Map(live);
       this.fileRecords = live.length;
       this.validBytes = contents.length;
@@ -201,12 +195,3 @@ function encodeRecord(hash: string, vector: Float32Array): Buffer {
   return record;
 }
 
-async function writeDurably(file: string, contents: Buffer): Promise<void> {
-  const handle = await fs.open(file, 'w');
-  try {
-    await handle.writeFile(contents);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}

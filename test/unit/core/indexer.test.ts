@@ -49,7 +49,7 @@ describe('Indexer (real store, chunker and Ollama-API server)', function () {
   async function makeIndexer(model = 'nomic-embed-text') {
     const cache = await EmbeddingCache.open(path.join(storeDir, 'embeddings', `${model}.bin`), model);
     const embedder = new Embedder({ host: ollama.url, model, retryBaseMs: 1, maxRetries: 1, requestTimeoutMs: 2000 }, cache);
-    return { indexer: new Indexer({ root, store, chunker, embedder, embedCache: cache, maxFileBytes: 1 << 20 }), embedder };
+    return { indexer: new Indexer({ root, store, chunker, embedder, embedCache: cache, maxFileBytes: 1 << 20 }), embedder, cache };
   }
 
   it('indexes every eligible file, embeds every chunk, and skips ignored and secret files', async () => {
@@ -169,6 +169,17 @@ describe('Indexer (real store, chunker and Ollama-API server)', function () {
     assert.equal(stats.dims, 32);
     assert.equal(stats.vectors, stats.chunks);
     assert.equal(result.embedded, stats.chunks);
+  });
+
+  it('keeps the embedding cache within about twice the live chunks', async () => {
+    const { indexer, cache } = await makeIndexer();
+    for (let round = 0; round < 4; round++) {
+      writeTree(root, { 'src/retry.py': `def retry_round_${round}():\n    return ${round}\n`, 'README.md': `# Demo ${round}\n\nRound ${round} notes.\n` });
+      await indexer.syncAll();
+    }
+    const { chunks } = await store.stats();
+    assert.ok(cache.size <= 2 * chunks, `cache holds ${cache.size} vectors for ${chunks} live chunks`);
+    assert.equal((await indexer.syncAll()).embedded, 0, 'live chunks are still cached');
   });
 
   it('Reindex (force) re-chunks every file but embeds nothing new', async () => {
