@@ -32,10 +32,6 @@ export interface RetrieveResult {
   results: RetrievedChunk[];
 }
 
-/** Fusion weights (tuned on `npm run eval`): see the README's "Retrieval quality". */
-const VECTOR_WEIGHT = 1;
-const LEXICAL_WEIGHT = 1;
-
 /** A pasted log or file is embedded by its head: the question and the top of a stack trace. */
 const MAX_EMBED_QUERY_CHARS = 4000;
 
@@ -77,9 +73,10 @@ export class Retriever {
     signal?.throwIfAborted();
     const lexicalHits = this.index.lexicalSearch(lexicalQuery, candidates);
     if (!vectorHits) return { mode: 'lexical', fused: lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] })) };
+    // Equal weights: the test server's embeddings cannot tune them honestly (README, "Retrieval quality").
     const fused = reciprocalRankFusion([
-      { source: 'vector', hits: vectorHits, weight: VECTOR_WEIGHT },
-      { source: 'lexical', hits: lexicalHits, weight: LEXICAL_WEIGHT },
+      { source: 'vector', hits: vectorHits },
+      { source: 'lexical', hits: lexicalHits },
     ]);
     return { mode: 'hybrid', fused };
   }

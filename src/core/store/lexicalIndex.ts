@@ -23,6 +23,8 @@ type Field = 'path' | 'symbol' | 'signature' | 'doc' | 'body';
  */
 const BOOST: Record<Field, number> = { path: 3, symbol: 1, signature: 0.5, doc: 1, body: 1 };
 const FIELDS = Object.keys(BOOST) as Field[];
+/** Search time grows with the terms searched; a question rarely has more that matter (a paste is cut here). */
+const MAX_QUERY_TERMS = 32;
 
 export class LexicalIndex {
   private index = createIndex();
@@ -47,7 +49,12 @@ export class LexicalIndex {
   search(query: string, k: number): LexicalMatch[] {
     const weights = weightedQueryTerms(typeof query === 'string' ? query : '');
     if (!(k >= 1) || weights.size === 0) return [];
-    const terms = [...weights.keys()];
+    // Each term costs a walk over its postings: the heaviest terms, first seen first on ties.
+    const terms = [...weights.keys()]
+      .map((term, order) => ({ term, order }))
+      .sort((a, b) => weights.get(b.term)! - weights.get(a.term)! || a.order - b.order)
+      .slice(0, MAX_QUERY_TERMS)
+      .map(({ term }) => term);
     return this.index
       .search(terms.join(' '), {
         boost: BOOST,
