@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FakeOllama } from '../support/fakeOllama';
 import { makeTempDir, removeDir } from '../support/tempTree';
+import { FORMAT_VERSION } from '../../src/core/store';
 import { assertCliBuilt, assertSameIndex, docFile, generateTree, lore, SOAK, seededRandom, snapshotStore, sourceFile, startLore } from './helpers';
 
 const ITERATIONS = SOAK ? 100 : 15;
@@ -96,7 +97,7 @@ describe('reliability: crash safety of `lore index` under SIGKILL', function () 
 
   it('a store written with another format version is rebuilt, not misread', async () => {
     generateTree(root, 20);
-    for (const version of [0, 2, 99]) {
+    for (const version of [0, FORMAT_VERSION - 1, FORMAT_VERSION + 1, 99]) {
       const storeDir = path.join(scratch, `v${version}`);
       assert.equal((await lore(['index', root, '--store', storeDir, '--host', ollama.url])).code, 0);
       // What a future (or past) Lore would leave: another version number, and shards laid out differently.
