@@ -95,6 +95,33 @@ describe('lexicalQueryFor', () => {
     assert.ok(words.includes('walkTree') && words.includes('maximum') && words.includes('exceeded'));
   });
 
+  it('reads a Python traceback: exception, frame functions, project paths before library paths, absolute paths trimmed', () => {
+    const traceback = [
+      'Traceback (most recent call last):',
+      '  File "/home/me/shop/app/views.py", line 12, in post',
+      '  File "/usr/lib/python3.11/site-packages/django/db/models/base.py", line 814, in save_base',
+      "KeyError: 'manager'",
+    ].join('\n');
+    assert.equal(
+      lexicalQueryFor(traceback),
+      'KeyError KeyError manager post post save_base save_base shop/app/views.py shop/app/views.py ' +
+        'site-packages/django/db/models/base.py site-packages/django/db/models/base.py',
+    );
+  });
+
+  it('reads a JavaScript stack: frame functions and files, without the frame boilerplate', () => {
+    const stack = 'Error at startup\n    at async Object.<anonymous> (/Users/x/web/src/server.js:4:1)\n    at new Router (src/router.js:9:3)';
+    assert.equal(lexicalQueryFor(stack), 'Router Router web/src/server.js web/src/server.js src/router.js src/router.js error startup');
+  });
+
+  it("weighs a long report's title, and drops template words, log levels, hex addresses and long numbers", () => {
+    const report = `Crash when saving a cart with coupons\n\nSteps to reproduce: open the page. Expected behavior: saved. 12:00:01 ERROR 0x7fff12ab deadbeef1234 1700000000 failed. ${'More words here. '.repeat(20)}`;
+    const words = lexicalQueryFor(report).split(' ');
+    assert.deepEqual(words.slice(0, 8), ['crash', 'crash', 'saving', 'saving', 'cart', 'cart', 'coupons', 'coupons']);
+    for (const noise of ['reproduce', 'expected', 'behavior', 'ERROR', '0x7fff12ab', 'deadbeef1234', '1700000000']) assert.ok(!words.includes(noise), noise);
+    assert.ok(words.includes('failed'));
+  });
+
   it('drops blobs (base64, minified lines) instead of letting them fill the query', () => {
     const blob = 'QUJD'.repeat(25_000);
     assert.equal(lexicalQueryFor(blob), '');
