@@ -38,11 +38,11 @@ describe('reliability: two processes on one store', function () {
   });
 
   it('a second writer fails with a clear message; readers work throughout; the store ends equal to a clean index', async () => {
-    generateTree(root, 150);
-    // An earlier, smaller index, so readers have something to find while the writer runs.
+    // An earlier, smaller index, so readers have something to find while the writer adds 120 files.
+    // (Its files stay unchanged: a reader rightly drops hits whose file changed since indexing.)
     generateTree(root, 30);
     assert.equal((await lore(['index', root, '--store', storeDir, '--host', ollama.url])).code, 0);
-    generateTree(root, 150, 1);
+    generateTree(root, 150);
     ollama.faults.latencyMs = 40;
     const writer = startLore(['index', root, '--store', storeDir, '--host', ollama.url, '--json']);
     await waitFor(() => existsSync(path.join(storeDir, LOCK_FILE)), 10_000, 'the writer to take the lock');
