@@ -372,6 +372,8 @@ export class LoreStore implements SearchIndex {
    * which must neither hold up the store's opening nor block the extension host.
    */
   private async buildLexicalIndex(): Promise<void> {
+    // Starts on a later turn: `open` hands the store over first.
+    await yieldToEventLoop();
     const slice = new TimeSlice();
     while (this.lexicalBacklog.length > 0) {
       this.indexBacklogFile();

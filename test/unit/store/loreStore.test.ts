@@ -255,6 +255,30 @@ describe('LoreStore', () => {
     });
   });
 
+  describe('lexical index after a reopen', () => {
+    const files = Array.from({ length: 40 }, (_, n) => `src/file${n}.ts`);
+    const wordOf = (n: number) => `uniqueword${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(97 + Math.floor(n / 26))}`;
+
+    beforeEach(async () => {
+      await store.putFiles(files.map((p, n) => ({ record: record(p), chunks: [makeChunk(p, 0, `export const value = ${wordOf(n)};`)] })));
+      await reopen();
+    });
+
+    it('answers a search made right after open with every file, before the background build is done', () => {
+      for (const [n, p] of files.entries()) assert.deepEqual(store.lexicalSearch(wordOf(n), 5).map((hit) => hit.chunk.path), [p]);
+    });
+
+    it('ends the background build with a file saved or removed right after open as it is now', async () => {
+      await store.putFile({ ...record(files[3]), mtimeMs: 9 }, [makeChunk(files[3], 0, 'export const value = replacedword;')]);
+      await store.removeFiles([files[5]]);
+      await store.whenLexicalReady();
+      assert.deepEqual(store.lexicalSearch(wordOf(3), 5), []);
+      assert.deepEqual(store.lexicalSearch(wordOf(5), 5), []);
+      assert.deepEqual(store.lexicalSearch('replacedword', 5).map((hit) => hit.chunk.path), [files[3]]);
+      assert.deepEqual(store.lexicalSearch(wordOf(7), 5).map((hit) => hit.chunk.path), [files[7]]);
+    });
+  });
+
   describe('embedding catch-up', () => {
     it('orders paths and chunks without vectors so that consecutive ones share a shard', async () => {
       const paths = Array.from({ length: 300 }, (_, n) => `src/dir${n % 7}/file${n}.ts`);
