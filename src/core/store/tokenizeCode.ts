@@ -117,7 +117,9 @@ const MAX_TERM_WEIGHT = 3;
 
 /** The stemmed form of a lowercased word, undefined for a stop word. Non-Latin words are kept as they are. */
 function prosePart(part: string): string | undefined {
-  if (STOP_WORDS.has(part)) return undefined;
+  // Too long to be a word (a minified line, a base64 blob): dropped before the stemmer, which is
+  // quadratic on it (55 s for 100 KB).
+  if (part.length > MAX_TOKEN_LENGTH || STOP_WORDS.has(part)) return undefined;
   if (!/^[a-z]+$/.test(part)) return part;
   let stem = stems.get(part);
   if (stem === undefined) {

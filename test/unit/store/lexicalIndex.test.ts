@@ -64,3 +64,13 @@ describe('LexicalIndex', () => {
     assert.deepEqual(index.search('"quoted" [brackets]', 5).map((m) => m.id), ['a']);
   });
 });
+
+describe('LexicalIndex on huge tokens', () => {
+  it('indexes and searches a 100 KB one-word line (a minified bundle, a base64 blob) at once', () => {
+    // Guards the stemmer against quadratic input: 100 KB of letters took 55 s before the length check.
+    const blob = 'q'.repeat(100_000);
+    const index = new LexicalIndex();
+    index.add([chunk('blob', 'blob.txt', `${blob}\nvisibleWord`)]);
+    assert.deepEqual(index.search(`${blob} visibleWord`, 5).map((m) => m.id), ['blob']);
+  });
+});
