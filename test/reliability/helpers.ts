@@ -1,49 +1,13 @@
 // Shared pieces of the reliability suite: the built CLI as a real child process, generated source
 // trees, and a comparable snapshot of what a store holds (to check "equals a clean full index").
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LoreStore } from '../../src/core/store';
 
-export const REPO = path.resolve(__dirname, '../../..');
-export const CLI = path.join(REPO, 'dist/cli.js');
 /** Long soak variants run only when asked: `LORE_SOAK=1 npm run test:reliability`. */
 export const SOAK = process.env.LORE_SOAK === '1';
-
-export function assertCliBuilt(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-}
-
-export interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface CliProcess {
-  child: ChildProcess;
-  done: Promise<CliRun>;
-}
-
-/** Starts `node dist/cli.js ...args` with no inherited OLLAMA_HOST. */
-export function startLore(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, OLLAMA_HOST: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<CliRun>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
-}
-
-export function lore(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  return startLore(args, env).done;
-}
+export { assertCliBuilt, CLI, lore, REPO, startLore, type CliProcess, type CliRun } from '../support/cli';
 
 /** A deterministic PRNG, so a failing random schedule can be replayed from its seed. */
 export { mulberry32 as seededRandom } from '../support/random';

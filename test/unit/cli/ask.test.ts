@@ -1,46 +1,16 @@
 // `lore ask` as a user runs it: the built dist/cli.js in a child process, on a real folder indexed by
 // `lore index`, answered by a real HTTP server speaking Ollama's API.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { FakeOllama } from '../../support/fakeOllama';
 import { isAnswerRequest, promptSources, userPromptOf } from '../../support/fakeOllamaClient';
+import { CLI, closedPortUrl, startLore, type CliRun } from '../../support/cli';
 import { makeTempDir, removeDir, writeTree } from '../../support/tempTree';
 
-const REPO = path.resolve(__dirname, '../../../..');
-const CLI = path.join(REPO, 'dist/cli.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI; `onStdout` sees the output as it arrives. */
-function lore(args: string[], onStdout: (soFar: string) => void = () => undefined): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, OLLAMA_HOST: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      onStdout(stdout);
-    });
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A loopback port nothing listens on: connection refused, like a stopped Ollama. */
-async function closedPortUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return `http://127.0.0.1:${port}`;
+function lore(args: string[], onStdout?: (soFar: string) => void): Promise<CliRun> {
+  return startLore(args, {}, onStdout).done;
 }
 
 const STACK_TRACE = /\n\s+at /;

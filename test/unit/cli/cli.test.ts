@@ -1,42 +1,12 @@
 // The CLI contract (`lore index|query|status|ask`), run as a user runs it: the built dist/cli.js in a
 // child process, against real folders and a real HTTP server speaking Ollama's API.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FakeOllama } from '../../support/fakeOllama';
+import { assertCliBuilt, closedPortUrl, lore, REPO } from '../../support/cli';
 import { makeTempDir, removeDir, writeTree } from '../../support/tempTree';
 
-const REPO = path.resolve(__dirname, '../../../..');
-const CLI = path.join(REPO, 'dist/cli.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function lore(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, OLLAMA_HOST: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A loopback port nothing listens on: connection refused, like a stopped Ollama. */
-async function closedPortUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return `http://127.0.0.1:${port}`;
-}
 
 describe('lore CLI', function () {
   this.timeout(120_000);
@@ -44,9 +14,7 @@ describe('lore CLI', function () {
   let storeDir: string;
   let ollama: FakeOllama;
 
-  before(function () {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-  });
+  before(assertCliBuilt);
 
   beforeEach(async () => {
     root = makeTempDir();

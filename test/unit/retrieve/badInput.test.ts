@@ -1,18 +1,14 @@
 // Questions users really type or paste that a search engine can choke on: through the real
 // pipeline (scanner, chunker, store, retriever) and through `lore query` as a user runs it.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Chunker } from '../../../src/core/chunk';
 import { Indexer } from '../../../src/core/indexer';
 import { Retriever } from '../../../src/core/retrieve';
 import { LoreStore } from '../../../src/core/store';
+import { assertCliBuilt, closedPortUrl, lore } from '../../support/cli';
 import { makeTempDir, removeDir, writeTree } from '../../support/tempTree';
 
-const REPO = path.resolve(__dirname, '../../../..');
-const CLI = path.join(REPO, 'dist/cli.js');
 
 const FILES = {
   'src/http/retryPolicy.ts': 'export function fetchWithRetry(url: string, attempts = 3) {\n  // backoff doubles after each failed request\n  return attempts;\n}\n',
@@ -94,7 +90,7 @@ describe('bad input through lore query', function () {
   let host: string;
 
   before(async function () {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
+    assertCliBuilt();
     root = makeTempDir();
     storeDir = path.join(makeTempDir('lore-bad-input-cli-'), 'store');
     writeTree(root, FILES);
@@ -123,23 +119,3 @@ describe('bad input through lore query', function () {
   });
 });
 
-function lore(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, OLLAMA_HOST: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A loopback port nothing listens on: connection refused, like a stopped Ollama. */
-async function closedPortUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = (server.address() as net.AddressInfo);
-  await new Promise((r) => server.close(r));
-  return `http://127.0.0.1:${port}`;
-}
