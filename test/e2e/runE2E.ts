@@ -7,6 +7,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { cleanupStack } from '../support/processes';
 import { startFakeOllamaProcess } from '../support/fakeOllamaProcess';
 import { isAnswerRequest, observedRequests, setFakeChat, userPromptOf } from '../support/fakeOllamaClient';
 import { makeTempDir, removeDir } from '../support/tempTree';
@@ -50,18 +51,8 @@ interface Step {
   run(ctx: Context): Promise<void>;
 }
 
-const cleanups: Array<() => Promise<void>> = [];
-async function cleanUp(): Promise<void> {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup().catch((err: unknown) => console.error(`cleanup failed: ${String(err)}`));
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping VS Code, the browser and the fake Ollama`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+/** Stops whatever was started, also when the run is interrupted. */
+const cleanups = cleanupStack();
 
 async function waitUntil<T>(what: string, attempt: () => Promise<T | undefined>, limitMs = 20_000): Promise<T> {
   const deadline = Date.now() + limitMs;
@@ -399,7 +390,7 @@ main()
     return { passed: 0, failed: 1 };
   })
   .then(async ({ passed, failed }) => {
-    await cleanUp();
+    await cleanups.run();
     console.log(`${passed} passed, ${failed} failed`);
     process.exit(failed === 0 && passed > 0 ? 0 : 1);
   });

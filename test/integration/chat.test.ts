@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LoreApi } from '../../src/host/lore';
 import { isAnswerRequest, observedRequests, setFakeChat } from '../support/fakeOllamaClient';
+import { waitFor } from '../support/wait';
 
 function fakeOllamaUrl(): string {
   const url = process.env.OLLAMA_HOST;
@@ -12,15 +13,6 @@ function fakeOllamaUrl(): string {
   return url;
 }
 
-async function waitFor<T>(what: string, attempt: () => Promise<T | undefined>, limitMs = 30_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${limitMs} ms waiting until ${what}`);
-}
 
 /** Resolves once a request to `path` arrives after the first `since` requests. */
 async function waitForRequest(what: string, since: number, matches: (r: { method: string; path: string; body: any }) => boolean): Promise<void> {

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LoreApi } from '../../src/host/lore';
 import { isAnswerRequest, observedRequests, promptSources, userPromptOf } from '../support/fakeOllamaClient';
+import { waitFor } from '../support/wait';
 
 function fakeOllamaUrl(): string {
   const url = process.env.OLLAMA_HOST;
@@ -19,15 +20,6 @@ async function lore(): Promise<LoreApi> {
   return ext.activate();
 }
 
-async function waitFor<T>(what: string, attempt: () => Promise<T | undefined>, limitMs = 30_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${limitMs} ms waiting until ${what}`);
-}
 
 /** 0-based line and column of the first `text` at or after line `fromLine`. */
 function positionOf(doc: vscode.TextDocument, text: string, fromLine = 0): vscode.Position {

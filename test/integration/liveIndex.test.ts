@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LoreApi } from '../../src/host/lore';
+import { waitFor } from '../support/wait';
 
 async function lore(): Promise<LoreApi> {
   const ext = vscode.extensions.getExtension<LoreApi>('lore-dev.lore');
@@ -17,14 +18,9 @@ function folderUri(...segments: string[]): vscode.Uri {
   return vscode.Uri.joinPath(folder.uri, ...segments);
 }
 
-/** Polls until `check` holds; returns how long it took. Generous limit: CI machines are noisy. */
-async function waitFor(what: string, check: () => Promise<boolean>, limitMs = 20_000): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < limitMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${limitMs} ms waiting until ${what}`);
+/** Polls until `check` holds. Generous limit: CI machines are noisy. */
+function waitUntil(what: string, check: () => Promise<boolean>): Promise<true> {
+  return waitFor(what, async () => (await check()) || undefined, 20_000, 50);
 }
 
 async function findsIn(api: LoreApi, query: string, path: string): Promise<boolean> {
@@ -36,7 +32,7 @@ describe('live index (real VS Code)', function () {
 
   it('indexes the workspace on activation, with embeddings from Ollama', async () => {
     const api = await lore();
-    await waitFor('the first index is built', async () => (await api.status()).some((s) => s.files > 0 && s.vectors === s.chunks && s.mode === 'hybrid'));
+    await waitUntil('the first index is built', async () => (await api.status()).some((s) => s.files > 0 && s.vectors === s.chunks && s.mode === 'hybrid'));
     const [status] = await api.status();
     assert.ok(status.files >= 5, JSON.stringify(status));
   });
@@ -51,13 +47,13 @@ describe('live index (real VS Code)', function () {
     await editor.edit((e) => e.insert(new vscode.Position(0, 0), `export const ${marker} = 0.15;\n`));
     const saved = Date.now();
     assert.ok(await doc.save(), 'the document saved');
-    await waitFor('the saved text is searchable', () => findsIn(api, marker, 'src/pricing.ts'));
+    await waitUntil('the saved text is searchable', () => findsIn(api, marker, 'src/pricing.ts'));
     // The figure shows in the run's report (a target for benchmarks, not an assertion here).
     this.test!.title += ` (save to searchable: ${Date.now() - saved} ms)`;
     // Undo and save: the marker must leave the index.
     await editor.edit((e) => e.delete(new vscode.Range(0, 0, 1, 0)));
     await doc.save();
-    await waitFor('the removed text is gone', async () => !(await findsIn(api, marker, 'src/pricing.ts')));
+    await waitUntil('the removed text is gone', async () => !(await findsIn(api, marker, 'src/pricing.ts')));
   });
 
   it('sees files created, changed and deleted outside the editor', async () => {
@@ -65,9 +61,9 @@ describe('live index (real VS Code)', function () {
     const uri = folderUri('src', 'outside.ts');
     const marker = `externallyWrittenHelper${Date.now()}`;
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`export function ${marker}() { return 1; }\n`));
-    await waitFor('a created file is searchable', () => findsIn(api, marker, 'src/outside.ts'));
+    await waitUntil('a created file is searchable', () => findsIn(api, marker, 'src/outside.ts'));
     await vscode.workspace.fs.delete(uri);
-    await waitFor('a deleted file leaves the index', async () => !(await findsIn(api, marker, 'src/outside.ts')));
+    await waitUntil('a deleted file leaves the index', async () => !(await findsIn(api, marker, 'src/outside.ts')));
   });
 
   it('follows a rename made in the editor', async () => {
@@ -76,11 +72,11 @@ describe('live index (real VS Code)', function () {
     const to = folderUri('docs', 'renamed.md');
     const marker = `Renamable section ${Date.now()}`;
     await vscode.workspace.fs.writeFile(from, new TextEncoder().encode(`# ${marker}\n\nText about the zephyrCache layer.\n`));
-    await waitFor('the new doc is searchable', () => findsIn(api, 'zephyrCache', 'docs/renamable.md'));
+    await waitUntil('the new doc is searchable', () => findsIn(api, 'zephyrCache', 'docs/renamable.md'));
     const edit = new vscode.WorkspaceEdit();
     edit.renameFile(from, to);
     assert.ok(await vscode.workspace.applyEdit(edit));
-    await waitFor('the renamed doc is found under its new path', () => findsIn(api, 'zephyrCache', 'docs/renamed.md'));
+    await waitUntil('the renamed doc is found under its new path', () => findsIn(api, 'zephyrCache', 'docs/renamed.md'));
     assert.equal(await findsIn(api, 'zephyrCache', 'docs/renamable.md'), false);
     await vscode.workspace.fs.delete(to);
   });
@@ -94,7 +90,7 @@ describe('live index (real VS Code)', function () {
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await findsIn(api, marker, 'src/paused.ts'), false, 'nothing is indexed while paused');
     await vscode.commands.executeCommand('lore.resumeIndexing');
-    await waitFor('the change made while paused is indexed after resume', () => findsIn(api, marker, 'src/paused.ts'));
+    await waitUntil('the change made while paused is indexed after resume', () => findsIn(api, marker, 'src/paused.ts'));
     await vscode.workspace.fs.delete(uri);
   });
 

@@ -6,6 +6,7 @@
 // `N passed, N failed`.
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { cleanupStack } from '../support/processes';
 import { startFakeOllamaProcess } from '../support/fakeOllamaProcess';
 import { makeTempDir, removeDir } from '../support/tempTree';
 import { openWorkbench, REPO_ROOT, startVSCodeServer } from '../support/vscodeServer';
@@ -17,18 +18,7 @@ const SCREENSHOT = path.join(REPO_ROOT, '.vscode-test', 'last-run.png');
 const EXTENSION_TESTS_PATH = path.join(__dirname, 'index.js');
 
 /** Stops whatever was started, also when the run is interrupted. */
-const cleanups: Array<() => Promise<void>> = [];
-async function cleanUp(): Promise<void> {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup().catch((err: unknown) => console.error(`cleanup failed: ${String(err)}`));
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping VS Code, the browser and the fake Ollama`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+const cleanups = cleanupStack();
 
 /** The fixture plus what git cannot hold: `secret-build/` is ignored by the fixture's own .gitignore. */
 function prepareWorkspace(root: string): string {
@@ -113,6 +103,6 @@ main()
     return 1;
   })
   .then(async (exitCode) => {
-    await cleanUp();
+    await cleanups.run();
     process.exit(exitCode);
   });

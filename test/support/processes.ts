@@ -84,3 +84,23 @@ export function spawnManaged(command: string, args: string[], options: Omit<Spaw
     },
   };
 }
+
+/**
+ * A stack of clean-ups for a test runner's processes and folders, run in reverse on `run()` and on
+ * Ctrl+C / SIGTERM, so an interrupted run leaves nothing behind.
+ */
+export function cleanupStack(): { push(cleanup: () => Promise<void>): void; run(): Promise<void> } {
+  const cleanups: Array<() => Promise<void>> = [];
+  const run = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((err: unknown) => console.error(`cleanup failed: ${String(err)}`));
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping VS Code, the browser and the fake Ollama`);
+      void run().finally(() => process.exit(130));
+    });
+  }
+  return { push: (cleanup) => cleanups.push(cleanup), run };
+}
