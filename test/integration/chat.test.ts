@@ -31,8 +31,10 @@ describe('chat view (real VS Code)', function () {
 
   it('resolves when focused, and its webview reaches the host every time it is shown', async () => {
     for (let shown = 1; shown <= 2; shown++) {
-      // A hidden view drops its page (no retained context); showing it loads the page again.
+      // A hidden view drops its page (no retained context); showing it loads the page again. The
+      // workbench hides the view asynchronously: let it, or close + focus can coalesce into nothing.
       await vscode.commands.executeCommand('workbench.action.closeSidebar');
+      await new Promise((r) => setTimeout(r, 750));
       const since = (await observedRequests(fakeOllamaUrl())).requests.length;
       await vscode.commands.executeCommand('lore.chat.focus');
       // Only the webview's `ready` makes the host list the installed models.
