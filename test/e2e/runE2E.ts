@@ -299,7 +299,8 @@ const steps: Step[] = [
       await setFakeChat(ctx.ollamaUrl, { tokenDelayMs: 0 });
       // The web workbench keeps workspace state in the browser's storage and writes it a moment after
       // each change; a reload right after the last change could lose it, which a user never does.
-      await sleep(500);
+      // (500 ms lost the Stop mark once on a loaded CI machine.)
+      await sleep(2000);
       await ctx.page.reload();
       await ctx.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       const questions = ctx.chat.locator('.turn-user .user-text');
