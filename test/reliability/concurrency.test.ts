@@ -2,7 +2,7 @@
 // readers (`lore query`, `lore status`) keep working beside the writer and never disturb it.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { acquireStoreLock, LOCK_FILE, StoreLockedError } from '../../src/core/store/lock';
@@ -119,6 +119,8 @@ describe('reliability: two processes on one store', function () {
     const attempts = await Promise.allSettled(Array.from({ length: 8 }, () => acquireStoreLock(dir)));
     const won = attempts.filter((a): a is PromiseFulfilledResult<Awaited<ReturnType<typeof acquireStoreLock>>> => a.status === 'fulfilled');
     assert.equal(won.length, 1);
+    assert.deepEqual(readdirSync(dir), [LOCK_FILE], 'the losers left no drafts behind');
+    assert.equal(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
     for (const a of attempts) if (a.status === 'rejected') assert.ok(a.reason instanceof StoreLockedError, String(a.reason));
 
     let waited = false;

@@ -1,6 +1,6 @@
 // One writer per store across processes (two VS Code windows on one folder, the CLI beside the
-// extension). The lock is a file created with O_EXCL holding the owner's pid, hostname and start
-// time; a lock whose owner died on this machine is stale and taken over, so a crash never leaves a
+// extension). The lock is a file, published atomically, holding the owner's pid, hostname and
+// start time; a lock whose owner died on this machine is stale and taken over, so a crash never leaves a
 // store locked for good.
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -43,7 +43,7 @@ export class StoreLockedError extends Error {
   }
 }
 
-/** A lock file that is empty or unreadable JSON (its writer died between create and write) is stale after this. */
+/** A lock file that is empty or unreadable JSON (not written by this code, or a torn copy) is stale after this. */
 const UNREADABLE_LOCK_GRACE_MS = 5_000;
 
 /** Takes the write lock of the store in `dir`, taking over a stale one; throws StoreLockedError when it is held. */
@@ -54,17 +54,7 @@ export async function acquireStoreLock(dir: string, options: AcquireOptions = {}
   let announced = false;
   for (;;) {
     const me: LockOwner = { pid: process.pid, hostname: os.hostname(), since: new Date().toISOString() };
-    try {
-      const handle = await fs.open(lockPath, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify(me));
-      } finally {
-        await handle.close();
-      }
-      return { path: lockPath, release: () => releaseLock(lockPath, me) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+    if (await createLockFile(lockPath, me)) return { path: lockPath, release: () => releaseLock(lockPath, me) };
     const held = await inspectLock(lockPath);
     if (held.stale) {
       await removeStaleLock(lockPath, held.text);
@@ -74,6 +64,25 @@ export async function acquireStoreLock(dir: string, options: AcquireOptions = {}
     if (!announced) options.onWait?.(held.owner);
     announced = true;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
+  }
+}
+
+/**
+ * Publishes a complete lock file or fails with false when one exists: the owner is written to a
+ * private file first and hard-linked into place (link fails on an existing name, like O_EXCL), so
+ * no reader ever sees a lock without its owner.
+ */
+async function createLockFile(lockPath: string, me: LockOwner): Promise<boolean> {
+  const draft = `${lockPath}.${me.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  await fs.writeFile(draft, JSON.stringify(me), { flag: 'wx' });
+  try {
+    await fs.link(draft, lockPath);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await fs.rm(draft, { force: true });
   }
 }
 
