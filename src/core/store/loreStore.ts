@@ -2,6 +2,10 @@
 //
 // On disk (`dir`):
 //   store.json     format version, embedding model and dimension (written atomically)
+//   lexical.bin    a snapshot of the lexical index (lexicalIndex.ts), zlib-compressed: derived
+//                  data, written after big changes and on close, so opening does not re-tokenize
+//                  every chunk. Chunk ids name their content, so on open the snapshot is matched
+//                  against the shards by id: chunks it lacks are indexed, ones it has extra dropped.
 //   shards/00..ff  a file lives in the shard picked by a hash of its path; each shard is a Vectra
 //                  LocalIndex (file records and vectors) plus a chunk pack (chunk text), see
 //                  shardFormat.ts. A shard commit ends with one atomic replacement of its index.pb,
@@ -13,9 +17,11 @@
 // old vectors from every shard before recording the new model.
 //
 // In memory: file records, chunk ownership, every vector in one packed matrix (vectorMatrix.ts)
-// and a MiniSearch index (lexicalIndex.ts). Searches never touch the disk.
+// and the lexical index (lexicalIndex.ts). Searches never touch the disk.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 import { LocalIndex } from 'vectra';
 import type { IndexItem } from 'vectra';
 import type { Chunk, SearchHit, SearchIndex } from '../types';
@@ -65,10 +71,21 @@ export interface FileUpdate {
   vectors?: Map<string, Float32Array>;
 }
 
+export interface OpenOptions {
+  /** Whether the store saves its lexical index to lexical.bin (default true; readers beside a writer do not). */
+  savesLexicalSnapshots?: boolean;
+}
+
 interface StoreMeta {
   formatVersion: number;
   embedModel?: string;
   dims?: number;
+}
+
+interface LexicalSnapshot {
+  index: LexicalIndex;
+  /** Path -> file hash of the files whose chunks the snapshot holds. */
+  fileHashes: Map<string, unknown>;
 }
 
 /** A file validated and encoded, ready to be written to its shard and then applied in memory. */
@@ -87,6 +104,9 @@ interface ShardChange {
 /** At 100k chunks a shard holds ~400 chunks (~1.5 MB): one save rewrites only that much. */
 const SHARD_COUNT = 256;
 const META_FILE = 'store.json';
+export const LEXICAL_FILE = 'lexical.bin';
+/** Re-tokenizing this many chunks at the next open costs more than writing a snapshot now. */
+const SNAPSHOT_AFTER_CHANGES = 2_000;
 const SHARDS_DIR = 'shards';
 /** Decoded chunk lists kept for repeated `getChunk` / search hits on the same files. */
 const DECODED_CACHE_FILES = 64;
@@ -104,24 +124,29 @@ export class LoreStore implements SearchIndex {
   /** Chunk id -> the file that holds it. */
   private readonly owners = new Map<string, FileEntry>();
   private matrix?: VectorMatrix;
-  private readonly lexical = new LexicalIndex();
+  private lexical = new LexicalIndex();
   /** Loaded files whose chunks are not in the lexical index yet (see buildLexicalIndex). */
   private lexicalBacklog: FileEntry[] = [];
   private lexicalBuild: Promise<void> = Promise.resolve();
+  /** The snapshot being written, if any: one at a time. */
+  private snapshotWrite: Promise<void> = Promise.resolve();
   private readonly decoded = new Map<string, Chunk[]>();
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
   private recoveredReason?: string;
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly savesLexicalSnapshots: boolean,
+  ) {}
 
   /**
    * Creates the store in `dir` if missing. A store that is corrupt, half-written or of another
    * format version is detected: it is wiped and reopened empty, and `recovered` says why (the
    * index can always be rebuilt from the sources).
    */
-  static async open(dir: string): Promise<LoreStore> {
-    const store = new LoreStore(path.resolve(dir));
+  static async open(dir: string, options: OpenOptions = {}): Promise<LoreStore> {
+    const store = new LoreStore(path.resolve(dir), options.savesLexicalSnapshots ?? true);
     await fs.mkdir(store.dir, { recursive: true });
     try {
       await store.load();
@@ -200,6 +225,7 @@ export class LoreStore implements SearchIndex {
         for (const file of files) this.applyFile(file, vectors.unit);
         await yieldToEventLoop();
       }
+      await this.saveLexicalSnapshotIfWorthIt();
     });
   }
 
@@ -214,6 +240,7 @@ export class LoreStore implements SearchIndex {
         for (const entry of entries) this.forgetFile(entry);
         await yieldToEventLoop();
       }
+      await this.saveLexicalSnapshotIfWorthIt();
     });
   }
 
@@ -283,7 +310,7 @@ export class LoreStore implements SearchIndex {
     });
   }
 
-  /** Best first, with MiniSearch's BM25 scores. */
+  /** Best first, with BM25 scores. */
   lexicalSearch(query: string, k: number): SearchHit[] {
     this.completeLexicalIndex();
     return this.lexical.search(query, k).flatMap(({ id, score }) => {
@@ -316,7 +343,7 @@ export class LoreStore implements SearchIndex {
       vectors: this.vectorCount(),
       ...(this.meta.embedModel !== undefined && { embedModel: this.meta.embedModel }),
       ...(this.meta.dims !== undefined && { dims: this.meta.dims }),
-      diskBytes: (await sizeOnDisk(this.metaPath())) + (await sizeOnDisk(this.shardsPath())),
+      diskBytes: (await sizeOnDisk(this.metaPath())) + (await sizeOnDisk(this.shardsPath())) + (await sizeOnDisk(this.lexicalPath())),
       formatVersion: FORMAT_VERSION,
     };
   }
@@ -326,10 +353,16 @@ export class LoreStore implements SearchIndex {
     return this.exclusive(() => this.wipe());
   }
 
-  /** Waits for pending writes, then releases the memory. Later writes are refused. */
+  /**
+   * Waits for pending writes, saves the lexical index if it changed (so the next open need not
+   * rebuild it), then releases the memory. Later writes are refused.
+   */
   close(): Promise<void> {
     return this.exclusive(async () => {
+      // Stops the background build; what it indexed is saved, the rest is indexed at the next open.
       this.closed = true;
+      if (this.lexical.changesSinceSnapshot > 0) await this.saveLexicalSnapshot();
+      await this.snapshotWrite;
       this.resetMemory();
     });
   }
@@ -338,7 +371,7 @@ export class LoreStore implements SearchIndex {
 
   private async load(): Promise<void> {
     // Other components may keep files in `dir`: only our own leftovers go.
-    await removeTempFiles(this.dir, (name) => name.startsWith(META_FILE) || name.startsWith(SHARDS_DIR));
+    await removeTempFiles(this.dir, (name) => [META_FILE, SHARDS_DIR, LEXICAL_FILE].some((ours) => name.startsWith(ours)));
     const meta = await this.readMeta();
     if (!meta) {
       if ((await listFolder(this.shardsPath())).length > 0) throw new Error(`${META_FILE} is missing but shards exist`);
@@ -346,6 +379,8 @@ export class LoreStore implements SearchIndex {
       return;
     }
     this.meta = meta;
+    // Read and inflated off the main thread while the shards load.
+    const lexicalSnapshot = this.readLexicalSnapshot();
     const shardBytes = await this.shardIndexSizes();
     if (meta.dims !== undefined) {
       // Vectors dominate index.pb bytes, so this bound sizes the matrix once instead of regrowing it.
@@ -361,24 +396,75 @@ export class LoreStore implements SearchIndex {
       }
     }
     this.matrix?.trim();
+    this.useLexicalSnapshot(await lexicalSnapshot);
     // The packs passed their checksums, so a file failing to decode here is a bug that its own reads
     // (getChunk) report; the other files still get indexed.
     this.lexicalBuild = this.buildLexicalIndex().catch(() => undefined);
   }
 
+  /** The saved lexical index, or undefined when there is none or it is unusable (it is rebuilt then). */
+  private async readLexicalSnapshot(): Promise<LexicalSnapshot | undefined> {
+    try {
+      const { index, metadata } = LexicalIndex.decodeSnapshot(await inflate(await fs.readFile(this.lexicalPath())));
+      const fileHashes = (metadata as { fileHashes?: unknown } | null)?.fileHashes;
+      if (typeof fileHashes !== 'object' || fileHashes === null) return undefined;
+      return { index, fileHashes: new Map(Object.entries(fileHashes)) };
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
-   * Fills the lexical index with the loaded files between event-loop turns, after `open` has
-   * returned: MiniSearch has no compact snapshot, and indexing 100k chunks takes over a minute,
-   * which must neither hold up the store's opening nor block the extension host.
+   * Starts from the snapshot when there is one: the loaded files it covers (same file hash, all
+   * their chunk ids) leave the backlog; its other chunks are dropped and those files re-indexed.
+   */
+  private useLexicalSnapshot(snapshot: LexicalSnapshot | undefined): void {
+    if (!snapshot) return;
+    const { index, fileHashes } = snapshot;
+    const covered = new Set<FileEntry>();
+    for (const entry of this.lexicalBacklog) {
+      const { path: filePath, hash, chunkIds } = entry.record;
+      if (fileHashes.get(filePath) === hash && chunkIds.every((id) => index.has(id))) covered.add(entry);
+    }
+    index.discard([...index.ids()].filter((id) => !covered.has(this.owners.get(id)!)));
+    this.lexicalBacklog = this.lexicalBacklog.filter((entry) => !covered.has(entry));
+    this.lexical = index;
+  }
+
+  /**
+   * Fills the lexical index with the loaded files the snapshot did not cover, between event-loop
+   * turns after `open` has returned: without a snapshot, tokenizing 100k chunks takes many seconds,
+   * which must neither hold up the store's opening nor block the extension host. Saves a snapshot
+   * when that was much work.
    */
   private async buildLexicalIndex(): Promise<void> {
     // Starts on a later turn: `open` hands the store over first.
     await yieldToEventLoop();
     const slice = new TimeSlice();
-    while (this.lexicalBacklog.length > 0) {
+    while (this.lexicalBacklog.length > 0 && !this.closed) {
       this.indexBacklogFile();
       await slice.pause();
     }
+    if (this.lexical.changesSinceSnapshot >= SNAPSHOT_AFTER_CHANGES && !this.closed) await this.saveLexicalSnapshot();
+  }
+
+  /** After writes: a snapshot once enough changed since the last one, and the initial build is done. */
+  private async saveLexicalSnapshotIfWorthIt(): Promise<void> {
+    if (this.lexicalBacklog.length > 0 || this.lexical.changesSinceSnapshot < Math.max(SNAPSHOT_AFTER_CHANGES, this.lexical.size / 10)) return;
+    await this.saveLexicalSnapshot();
+  }
+
+  /** Writes the lexical index to lexical.bin (compressed off the main thread, replaced atomically). */
+  private saveLexicalSnapshot(): Promise<void> {
+    if (!this.savesLexicalSnapshots) return Promise.resolve();
+    // File hashes tell a snapshot's chunks from newer ones with the same ids (see useLexicalSnapshot).
+    const fileHashes = Object.fromEntries([...this.files()].map((file) => [file.path, file.hash]));
+    const bytes = this.lexical.encodeSnapshot({ fileHashes });
+    this.snapshotWrite = this.snapshotWrite
+      .then(async () => writeFileAtomic(this.lexicalPath(), await deflate(bytes, { level: 1 })))
+      // Only a cache: a failed write means the next open tokenizes more.
+      .catch(() => undefined);
+    return this.snapshotWrite;
   }
 
   /** A lexical search before the background build is done finishes it first: results are always complete. */
@@ -619,6 +705,8 @@ export class LoreStore implements SearchIndex {
       if (err.code !== 'ENOENT') throw err;
     });
     await fs.rm(trash, { recursive: true, force: true });
+    await this.snapshotWrite;
+    await fs.rm(this.lexicalPath(), { force: true });
     await this.writeMeta({ formatVersion: FORMAT_VERSION });
   }
 
@@ -628,7 +716,7 @@ export class LoreStore implements SearchIndex {
     this.owners.clear();
     this.decoded.clear();
     this.matrix = undefined;
-    this.lexical.clear();
+    this.lexical = new LexicalIndex();
     this.lexicalBacklog = [];
   }
 
@@ -672,6 +760,10 @@ export class LoreStore implements SearchIndex {
 
   private metaPath(): string {
     return path.join(this.dir, META_FILE);
+  }
+
+  private lexicalPath(): string {
+    return path.join(this.dir, LEXICAL_FILE);
   }
 
   private shardsPath(): string {
@@ -731,6 +823,9 @@ function groupBy<T, K>(values: Iterable<T>, key: (value: T) => K): Map<K, T[]> {
   }
   return groups;
 }
+
+const inflate = promisify(zlib.inflate);
+const deflate = promisify(zlib.deflate);
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { acquireStoreLock, isProcessAlive, StoreLockedError } from './lock';
-import { LoreStore } from './loreStore';
+import { LEXICAL_FILE, LoreStore } from './loreStore';
 
 const SNAPSHOT_PREFIX = '.read-';
 const SNAPSHOT_ATTEMPTS = 8;
@@ -23,7 +23,7 @@ export async function openStoreForReading(dir: string): Promise<ReadableStore> {
   try {
     const lock = await acquireStoreLock(dir);
     try {
-      const store = await LoreStore.open(dir);
+      const store = await LoreStore.open(dir, { savesLexicalSnapshots: false });
       return { store, close: () => store.close() };
     } finally {
       await lock.release();
@@ -34,7 +34,7 @@ export async function openStoreForReading(dir: string): Promise<ReadableStore> {
   let lastProblem = '';
   for (let attempt = 0; attempt < SNAPSHOT_ATTEMPTS; attempt++) {
     const snapshot = await linkSnapshot(dir);
-    const store = await LoreStore.open(snapshot);
+    const store = await LoreStore.open(snapshot, { savesLexicalSnapshots: false });
     if (!store.recovered) {
       return {
         store,
@@ -64,7 +64,7 @@ export async function removeDeadSnapshots(dir: string): Promise<void> {
 
 async function linkSnapshot(dir: string): Promise<string> {
   const snapshot = await fs.mkdtemp(path.join(dir, `${SNAPSHOT_PREFIX}${process.pid}-`));
-  await linkTree(dir, snapshot, (name) => name === 'store.json' || name === 'shards');
+  await linkTree(dir, snapshot, (name) => name === 'store.json' || name === 'shards' || name === LEXICAL_FILE);
   return snapshot;
 }
 
