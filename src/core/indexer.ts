@@ -9,7 +9,7 @@ import type { Embedder, EmbeddingCache } from './embed';
 import { ModelMissingError, OllamaUnavailableError, DimensionMismatchError } from './embed';
 import { IgnoreRules, maskSecrets, readTextFile, scanFolder } from './files';
 import { contentHash } from './hash';
-import type { FileRecord, LoreStore } from './store';
+import type { FileRecord, FileUpdate, LoreStore } from './store';
 import type { Chunk, IndexMode, SkippedFile } from './types';
 
 export interface IndexerOptions {
@@ -63,6 +63,15 @@ const COMMIT_BATCH_FILES = 64;
 /** Chunks embedded per catch-up round before their vectors are committed, so progress survives a crash. */
 const EMBED_COMMIT_CHUNKS = 256;
 const DEFAULT_CHUNK_TOKENS = 384;
+/** Files read and chunked ahead of the one being committed: enough to keep the disk and the chunk workers busy. */
+const READ_AHEAD_FILES = 8;
+
+/** One file, read and chunked, waiting for its turn to be committed. */
+type PreparedFile =
+  | { kind: 'absent' }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'unchanged'; record: Omit<FileRecord, 'chunkIds'>; chunkIds: readonly string[]; restat: boolean }
+  | { kind: 'changed'; record: Omit<FileRecord, 'chunkIds'>; chunks: Chunk[] };
 
 export class Indexer {
   private ignoreRules?: IgnoreRules;
@@ -195,57 +204,92 @@ export class Indexer {
   }
 
   private async indexFiles(paths: string[], { signal, force = false }: { signal?: AbortSignal; force?: boolean }, onProgress?: (done: number) => void): Promise<number> {
-    const { store, chunker } = this.options;
+    const { store } = this.options;
     // Consecutive files then share shards, so each batch rewrites one or two shards, not dozens.
     paths = store.inWriteOrder(paths);
     let changed = 0;
-    let pending: Parameters<LoreStore['putFiles']>[0] = [];
+    let pending: FileUpdate[] = [];
+    // One commit runs while the next batch is read and chunked: the store's fsyncs and the chunker overlap.
+    let committing: Promise<void> = Promise.resolve();
     const commit = async () => {
       if (!pending.length) return;
-      await store.putFiles(pending);
+      const batch = pending;
       pending = [];
+      await committing;
+      committing = store.putFiles(batch);
+      committing.catch(() => undefined); // awaited at the next commit or at the end, not unhandled meanwhile
     };
     const toRemove: string[] = [];
-    for (let i = 0; i < paths.length; i++) {
-      signal?.throwIfAborted();
-      const rel = paths[i];
-      const abs = this.abs(rel);
-      const stat = await fs.stat(abs).catch(() => undefined);
-      if (!stat?.isFile()) {
-        if (store.getFile(rel)) toRemove.push(rel);
-        continue;
-      }
-      const read = await readTextFile(abs, this.options.maxFileBytes);
-      if (!read.ok) {
-        this.skippedByPath.set(rel, read.reason);
-        if (store.getFile(rel)) toRemove.push(rel);
-        continue;
-      }
-      this.skippedByPath.delete(rel);
-      const hash = contentHash(read.text);
-      const record: Omit<FileRecord, 'chunkIds'> = { path: rel, hash, size: stat.size, mtimeMs: stat.mtimeMs };
-      const known = store.getFile(rel);
-      if (known?.hash === hash && !force) {
-        // Touched but not changed (git checkout back and forth, save without edits): keep chunks, refresh stat.
-        if (known.mtimeMs !== stat.mtimeMs || known.size !== stat.size) {
-          pending.push({ record, chunks: known.chunkIds.map((id) => store.getChunk(id)).filter((c): c is Chunk => !!c) });
+    // Files are read, hashed, masked and chunked up to READ_AHEAD_FILES ahead of the one being
+    // committed, so file I/O and off-thread chunking proceed while the store writes.
+    const prepared: Array<Promise<PreparedFile>> = [];
+    let next = 0;
+    const fill = () => {
+      while (next < paths.length && prepared.length < READ_AHEAD_FILES) prepared.push(this.prepareFile(paths[next++], force));
+    };
+    try {
+      for (let i = 0; i < paths.length; i++) {
+        signal?.throwIfAborted();
+        fill();
+        const file = await prepared.shift()!;
+        const rel = paths[i];
+        switch (file.kind) {
+          case 'absent':
+            if (store.getFile(rel)) toRemove.push(rel);
+            break;
+          case 'skipped':
+            this.skippedByPath.set(rel, file.reason);
+            if (store.getFile(rel)) toRemove.push(rel);
+            break;
+          case 'unchanged':
+            this.skippedByPath.delete(rel);
+            // Touched but not changed (git checkout back and forth, save without edits): keep chunks, refresh stat.
+            if (file.restat) pending.push({ record: file.record, chunks: file.chunkIds.map((id) => store.getChunk(id)).filter((c): c is Chunk => !!c) });
+            break;
+          case 'changed':
+            this.skippedByPath.delete(rel);
+            pending.push({ record: file.record, chunks: file.chunks });
+            changed++;
+            break;
         }
-      } else {
-        const masked = maskSecrets(read.text);
-        const chunks = await chunker.chunk(rel, masked.text, { maxTokens: this.chunkTokens });
-        pending.push({ record, chunks });
-        changed++;
+        if (pending.length >= COMMIT_BATCH_FILES) await commit();
+        if (i % 32 === 31) {
+          onProgress?.(i + 1);
+          await yieldToEventLoop();
+        }
       }
-      if (pending.length >= COMMIT_BATCH_FILES) await commit();
-      if (i % 32 === 31) {
-        onProgress?.(i + 1);
-        await yieldToEventLoop();
-      }
+      await commit();
+    } catch (err) {
+      // Nothing runs on after the indexer throws: files still being prepared and the last commit settle first.
+      await Promise.allSettled([...prepared, committing]);
+      throw err;
     }
-    await commit();
+    await committing;
     if (toRemove.length) await store.removeFiles(toRemove);
     onProgress?.(paths.length);
     return changed;
+  }
+
+  /** Reads, hashes, masks and chunks one file. What goes wrong with the file itself is a reason to skip it. */
+  private async prepareFile(rel: string, force: boolean): Promise<PreparedFile> {
+    const { store, chunker } = this.options;
+    const abs = this.abs(rel);
+    const stat = await fs.stat(abs).catch(() => undefined);
+    if (!stat?.isFile()) return { kind: 'absent' };
+    const read = await readTextFile(abs, this.options.maxFileBytes);
+    if (!read.ok) return { kind: 'skipped', reason: read.reason };
+    const hash = contentHash(read.text);
+    const record: Omit<FileRecord, 'chunkIds'> = { path: rel, hash, size: stat.size, mtimeMs: stat.mtimeMs };
+    const known = store.getFile(rel);
+    if (known?.hash === hash && !force) {
+      return { kind: 'unchanged', record, chunkIds: known.chunkIds, restat: known.mtimeMs !== stat.mtimeMs || known.size !== stat.size };
+    }
+    try {
+      const chunks = await chunker.chunk(rel, maskSecrets(read.text).text, { maxTokens: this.chunkTokens });
+      return { kind: 'changed', record, chunks };
+    } catch (err) {
+      return { kind: 'skipped', reason: `could not be chunked (${err instanceof Error ? err.message : String(err)})` };
+    }
   }
 
   /**
