@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Chunker } from './chunk';
+import { ChunkingError, type Chunker } from './chunk';
 import type { Embedder, EmbeddingCache } from './embed';
 import { ModelMissingError, OllamaUnavailableError, DimensionMismatchError } from './embed';
 import { IgnoreRules, maskSecrets, readTextFile, scanFolder } from './files';
@@ -288,7 +288,9 @@ export class Indexer {
       const chunks = await chunker.chunk(rel, maskSecrets(read.text).text, { maxTokens: this.chunkTokens });
       return { kind: 'changed', record, chunks };
     } catch (err) {
-      return { kind: 'skipped', reason: `could not be chunked (${err instanceof Error ? err.message : String(err)})` };
+      // This file alone failed (its chunk worker died on it): the others still index.
+      if (err instanceof ChunkingError) return { kind: 'skipped', reason: `could not be chunked (${err.reason})` };
+      throw err;
     }
   }
 

@@ -1,10 +1,11 @@
-// Splits a file into the chunks Lore embeds and searches: declarations for code (tree-sitter),
-// heading sections for Markdown and reStructuredText, line windows for everything else.
+// Splits a file into the chunks Lore embeds and searches, in the calling thread: declarations for
+// code (tree-sitter), heading sections for Markdown and reStructuredText, line windows for the rest.
+// The chunk workers run this; `Chunker` (chunker.ts) runs it in-thread when no worker can start.
 
 import { chunkId, contentHash } from '../hash';
 import type { Chunk } from '../types';
 import { chunkCode } from './code';
-import { Grammars, defaultGrammarDir, hasGrammar } from './grammars';
+import { Grammars, hasGrammar } from './grammars';
 import { languageOf } from './languages';
 import { LineText, Span, lineWindows } from './lines';
 import { chunkSections, markdownOutline, rstOutline } from './sections';
@@ -18,29 +19,16 @@ export interface ChunkOptions {
 
 export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = Object.freeze({ maxTokens: 384, overlapLines: 3 });
 
-export class Chunker {
+export class InThreadChunker {
   private constructor(private readonly grammars: Grammars) {}
 
-  /**
-   * `grammarDir` holds tree-sitter.wasm and the grammar .wasm files. By default: `grammars/` next to
-   * this code if present (the esbuild bundle copies them to dist/grammars), else the `wasm/` folder of
-   * @vscode/tree-sitter-wasm. Rejects when the folder has no tree-sitter.wasm. Grammars load lazily,
-   * once per language.
-   */
-  static async create(grammarDir: string = defaultGrammarDir()): Promise<Chunker> {
-    return new Chunker(await Grammars.open(grammarDir));
+  /** Rejects when `grammarDir` has no usable tree-sitter.wasm. Grammars load lazily, once per language. */
+  static async open(grammarDir: string): Promise<InThreadChunker> {
+    return new InThreadChunker(await Grammars.open(grammarDir));
   }
 
-  /**
-   * Chunks one file. `text` is already decoded and secret-masked; lines split on '\n' only (a CRLF
-   * file keeps its '\r's inside chunk text, line numbers stay right). Chunk rows are 1-based and
-   * inclusive, and `text` is exactly those rows, except for the pieces of a single row too long for
-   * the budget, which share that row's number and concatenate back to it. Never throws on the
-   * content: a parser failure falls back to line windows. Throws a RangeError on invalid options.
-   */
-  async chunk(path: string, text: string, options?: Partial<ChunkOptions>): Promise<Chunk[]> {
-    const { maxTokens, overlapLines } = resolveOptions(options);
-    if (!/\S/.test(text)) return [];
+  /** `Chunker.chunk` on a text that is not blank, with options already checked by `resolveOptions`. */
+  async chunk(path: string, text: string, { maxTokens, overlapLines }: ChunkOptions): Promise<Chunk[]> {
     const language = languageOf(path);
     const doc = new LineText(text);
     const spans = await this.spansOf(language, doc, maxTokens, overlapLines);
@@ -78,7 +66,8 @@ export class Chunker {
   }
 }
 
-function resolveOptions(options: Partial<ChunkOptions> | undefined): ChunkOptions {
+/** Fills in the defaults; throws a RangeError naming the option when one is invalid. */
+export function resolveOptions(options: Partial<ChunkOptions> | undefined): ChunkOptions {
   const maxTokens = options?.maxTokens ?? DEFAULT_CHUNK_OPTIONS.maxTokens;
   const overlapLines = options?.overlapLines ?? DEFAULT_CHUNK_OPTIONS.overlapLines;
   if (!Number.isInteger(maxTokens) || maxTokens < 1) {

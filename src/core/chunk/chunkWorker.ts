@@ -1,0 +1,26 @@
+// Entry point of a chunk worker thread (workerPool.ts starts them): chunks one file per request
+// with the in-thread chunker, so tree-sitter never blocks the thread that asked. Built by tsc into
+// out/ and by esbuild into dist/, beside the code that starts it.
+import { parentPort, workerData } from 'node:worker_threads';
+import { InThreadChunker } from './inThread';
+import type { ChunkReply, ChunkRequest, StartReply, WorkerStart } from './workerPool';
+
+const port = parentPort;
+if (!port) throw new Error('Lore chunker: chunkWorker.js runs only as a worker thread');
+const { grammarDir } = workerData as WorkerStart;
+
+const reportStart = (reply: StartReply): void => port.postMessage(reply);
+
+InThreadChunker.open(grammarDir).then(
+  (chunker) => {
+    port.on('message', (request: ChunkRequest) => {
+      chunker.chunk(request.path, request.text, request.options).then(
+        (chunks) => port.postMessage({ id: request.id, chunks } satisfies ChunkReply),
+        (err: unknown) => port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies ChunkReply),
+      );
+    });
+    reportStart({ ready: true });
+  },
+  // With no listener on the port the thread then ends by itself.
+  (err: unknown) => reportStart({ failed: err instanceof Error ? err.message : String(err) }),
+);

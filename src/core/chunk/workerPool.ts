@@ -1,0 +1,193 @@
+// A few worker threads that chunk files (chunkWorker.ts), so tree-sitter runs beside the thread that
+// indexes instead of blocking it. One file per worker at a time: a worker that dies takes exactly one
+// file with it, which fails with a ChunkingError, and a fresh worker takes its place. Idle workers
+// are unref'd, so they never keep a process alive; `dispose` terminates them.
+import { Worker } from 'node:worker_threads';
+import type { Chunk } from '../types';
+import type { ChunkOptions } from './inThread';
+
+/** `workerData` of a chunk worker. */
+export interface WorkerStart {
+  grammarDir: string;
+}
+
+/** A worker's first message: whether tree-sitter started. */
+export type StartReply = { ready: true } | { failed: string };
+
+export interface ChunkRequest {
+  id: number;
+  path: string;
+  text: string;
+  options: ChunkOptions;
+}
+
+export type ChunkReply = { id: number; chunks: Chunk[] } | { id: number; error: string };
+
+/** One file could not be chunked (its worker died on it, or chunking threw); other files are unaffected. */
+export class ChunkingError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`Lore chunker: ${path} could not be chunked: ${reason}`);
+    this.name = 'ChunkingError';
+  }
+}
+
+/** Chunks in the calling thread: where requests go once no worker is left. */
+export type FallbackChunk = (path: string, text: string, options: ChunkOptions) => Promise<Chunk[]>;
+
+interface Task {
+  request: ChunkRequest;
+  resolve(chunks: Chunk[]): void;
+  reject(err: Error): void;
+}
+
+interface PoolWorker {
+  thread: Worker;
+  task?: Task;
+  /** What the thread reported before it stopped (an uncaught error), for the error of its task. */
+  lastError?: string;
+}
+
+export class ChunkWorkerPool {
+  private readonly workers = new Set<PoolWorker>();
+  /** Threads started but not ready yet: requests wait for them rather than fall back. */
+  private readonly starting = new Set<Worker>();
+  private readonly queue: Task[] = [];
+  private nextId = 0;
+  private disposed = false;
+
+  private constructor(
+    private readonly script: string,
+    private readonly grammarDir: string,
+    private readonly fallback: FallbackChunk,
+  ) {}
+
+  /**
+   * Starts `size` workers running `script`. Resolves once every one has started or failed; rejects,
+   * with the first failure, only when none started.
+   */
+  static async start(script: string, grammarDir: string, size: number, fallback: FallbackChunk): Promise<ChunkWorkerPool> {
+    const pool = new ChunkWorkerPool(script, grammarDir, fallback);
+    const started = await Promise.allSettled(Array.from({ length: size }, () => pool.spawn()));
+    if (pool.workers.size === 0) {
+      throw (started.find((result) => result.status === 'rejected') as PromiseRejectedResult).reason;
+    }
+    return pool;
+  }
+
+  /** Workers running now; 0 once every worker failed to restart (requests then run in the calling thread). */
+  get size(): number {
+    return this.workers.size;
+  }
+
+  run(path: string, text: string, options: ChunkOptions): Promise<Chunk[]> {
+    if (this.disposed) return Promise.reject(disposedError());
+    if (this.workers.size === 0 && this.starting.size === 0) return this.fallback(path, text, options);
+    return new Promise<Chunk[]>((resolve, reject) => {
+      this.queue.push({ request: { id: this.nextId++, path, text, options }, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Terminates every worker; requests not answered yet reject. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const task of this.queue.splice(0)) task.reject(disposedError());
+    const workers = [...this.workers];
+    this.workers.clear();
+    for (const worker of workers) worker.task?.reject(disposedError());
+    await Promise.all([...workers.map((worker) => worker.thread), ...this.starting].map((thread) => thread.terminate()));
+  }
+
+  private dispatch(): void {
+    for (const worker of this.workers) {
+      if (worker.task) continue;
+      const task = this.queue.shift();
+      if (!task) return;
+      worker.task = task;
+      worker.thread.ref(); // a file is being chunked: the process waits for it
+      worker.thread.postMessage(task.request);
+    }
+    if (this.workers.size === 0 && this.starting.size === 0) {
+      for (const { request, resolve, reject } of this.queue.splice(0)) this.fallback(request.path, request.text, request.options).then(resolve, reject);
+    }
+  }
+
+  /** Resolves once the worker has started tree-sitter and joined the pool; rejects when it cannot. */
+  private spawn(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let thread: Worker;
+      try {
+        thread = new Worker(this.script, { workerData: { grammarDir: this.grammarDir } satisfies WorkerStart });
+      } catch (err) {
+        reject(new Error(`cannot start a chunk worker from ${this.script}: ${message(err)}`));
+        return;
+      }
+      const worker: PoolWorker = { thread };
+      this.starting.add(thread);
+      let started = false;
+      thread.on('message', (reply: StartReply | ChunkReply) => {
+        if (!started) {
+          started = true;
+          this.starting.delete(thread);
+          if ('failed' in reply) {
+            reject(new Error(`chunk worker could not start: ${reply.failed}`));
+            return;
+          }
+          if (this.disposed) {
+            reject(disposedError()); // dispose terminates it
+            return;
+          }
+          thread.unref();
+          this.workers.add(worker);
+          resolve();
+          this.dispatch();
+          return;
+        }
+        this.finish(worker, reply as ChunkReply);
+      });
+      thread.on('error', (err) => {
+        worker.lastError = message(err);
+      });
+      thread.on('exit', (code) => {
+        if (!started) {
+          started = true;
+          this.starting.delete(thread);
+          reject(new Error(`chunk worker from ${this.script} stopped while starting (${worker.lastError ?? `exit code ${code}`})`));
+          return;
+        }
+        this.lost(worker, code);
+      });
+    });
+  }
+
+  private finish(worker: PoolWorker, reply: ChunkReply): void {
+    const task = worker.task;
+    worker.task = undefined;
+    worker.thread.unref();
+    if (task) {
+      if ('error' in reply) task.reject(new ChunkingError(task.request.path, reply.error));
+      else task.resolve(reply.chunks);
+    }
+    this.dispatch();
+  }
+
+  /** A worker stopped: its file fails, and a fresh worker takes its place (or, if none can start, the fallback). */
+  private lost(worker: PoolWorker, code: number): void {
+    if (!this.workers.delete(worker)) return; // disposed: its task was already rejected
+    const reason = worker.lastError ?? `exit code ${code}`;
+    worker.task?.reject(new ChunkingError(worker.task.request.path, `the chunk worker stopped while chunking it (${reason})`));
+    this.spawn().catch(() => this.dispatch());
+  }
+}
+
+function disposedError(): Error {
+  return new Error('Lore chunker: disposed');
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
