@@ -1,5 +1,5 @@
-// Builds three bundles: the extension host (Node/CJS, `vscode` external), the CLI (Node/CJS) and the
-// chat webview (browser/IIFE). `--watch` prints the lines the `$esbuild-watch` problem matcher reads.
+// Builds three bundles: the extension host (Node/CJS, `vscode` external, with its chunk worker), the CLI (Node/CJS)
+// and the chat webview (browser/IIFE). `--watch` prints the lines the `$esbuild-watch` problem matcher reads.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -67,7 +67,8 @@ const common = {
 const contexts = await Promise.all([
   esbuild.context({
     ...common,
-    entryPoints: { extension: 'src/extension.ts' },
+    // The chunk worker (a worker_threads entry) sits beside extension.js and cli.js, which both start it.
+    entryPoints: { extension: 'src/extension.ts', chunkWorker: 'src/core/chunk/chunkWorker.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
