@@ -50,6 +50,9 @@ const MAX_FIELD_LENGTH = 65_535;
 const COMPACT_SHARE = 0.25;
 const COMPACT_FLOOR_POSTINGS = 200_000;
 
+/** Encoding and decoding a snapshot offer the event loop a turn this often (~10 ms of work). */
+const PAUSE_EVERY_POSTINGS = 250_000;
+
 /** Bump when what is indexed for a chunk changes in a way the fingerprint below might miss. */
 const SNAPSHOT_VERSION = 1;
 const SNAPSHOT_MAGIC = 0x3158_4c4c; // "LLX1" little-endian
@@ -181,54 +184,92 @@ export class LexicalIndex {
   }
 
   /**
-   * The index as bytes (compacted first, so slots are dense and each posting list ascending: its
-   * gaps take a byte or two as varints), with the caller's `metadata` (any JSON value) alongside.
+   * The index as bytes, with the caller's `metadata` (any JSON value) alongside: live chunks only,
+   * renumbered densely, so each posting list is ascending and its gaps take a byte or two as
+   * varints. Encodes the index as it was when called, awaiting `pause` now and then so a large
+   * index does not hold the event loop while changes go on.
    */
-  encodeSnapshot(metadata: unknown = null): Uint8Array {
-    this.compact();
-    const slots = this.slotIds.length;
-    const { liveTerms, keyCount, starts } = this.liveKeys();
-    const ids = Buffer.from(JSON.stringify(this.slotIds));
-    const terms = Buffer.from(JSON.stringify(liveTerms.map(([term]) => term)));
-    const counts = new Uint32Array(keyCount);
-    const gaps = new VarintWriter(this.baseSlots.length * 2);
-    const frequencies = new Uint8Array(this.baseSlots.length);
+  async encodeSnapshot(metadata: unknown = null, pause: Pause = noPause): Promise<Uint8Array> {
+    // Captured now: compaction replaces these arrays instead of changing them, adds only append
+    // past `deltaEnd` and past the slots, and discards are frozen out by `renumbered`.
+    const { baseStarts, baseSlots, baseFrequencies, deltaHead, deltaNext, deltaSlots, deltaFrequencies, deltaLength: deltaEnd } = this;
+    const baseKeys = baseStarts.length - 1;
+    const renumbered = new Int32Array(this.slotIds.length).fill(-1);
+    const ids: string[] = [];
+    const fieldLengths = new Uint16Array(this.slotOf.size * FIELD_COUNT);
+    this.slotIds.forEach((id, slot) => {
+      if (id === undefined) return;
+      fieldLengths.set(this.fieldLengths.subarray(slot * FIELD_COUNT, (slot + 1) * FIELD_COUNT), ids.length * FIELD_COUNT);
+      renumbered[slot] = ids.length;
+      ids.push(id);
+    });
+    const termsById = [...this.termIds.keys()];
+    this.changes = 0;
+    await pause();
+    const terms: string[] = [];
+    const counts: number[] = [];
+    const postings = baseSlots.length + deltaEnd;
+    const gaps = new Uint8Array(postings * 5);
+    const frequencies = new Uint8Array(postings);
     let written = 0;
-    liveTerms.forEach(([, termId], newTermId) => {
+    let length = 0;
+    let sincePause = 0;
+    const fieldCounts = new Uint32Array(FIELD_COUNT);
+    for (let termId = 0; termId < termsById.length; termId++) {
+      const before = written;
       for (let f = 0; f < FIELD_COUNT; f++) {
         const key = termId * FIELD_COUNT + f;
-        const from = starts[key];
-        const to = starts[key + 1];
-        counts[newTermId * FIELD_COUNT + f] = to - from;
+        const start = written;
         let previous = 0;
-        for (let i = from; i < to; i++) {
-          gaps.write(this.baseSlots[i] - previous);
-          previous = this.baseSlots[i];
-          frequencies[written++] = this.baseFrequencies[i];
-        }
+        const write = (slot: number, frequency: number) => {
+          const to = renumbered[slot];
+          if (to === -1) return;
+          let gap = to - previous;
+          previous = to;
+          while (gap >= 0x80) {
+            gaps[length++] = (gap & 0x7f) | 0x80;
+            gap >>>= 7;
+          }
+          gaps[length++] = gap;
+          frequencies[written++] = frequency;
+        };
+        if (key < baseKeys) for (let i = baseStarts[key], end = baseStarts[key + 1]; i < end; i++) write(baseSlots[i], baseFrequencies[i]);
+        if (key < deltaHead.length) for (let at = deltaHead[key]; at !== -1 && at < deltaEnd; at = deltaNext[at]) write(deltaSlots[at], deltaFrequencies[at]);
+        fieldCounts[f] = written - start;
       }
-    });
-    const header = Buffer.from(JSON.stringify({ version: SNAPSHOT_VERSION, fingerprint: tokenizerFingerprint(), slots, terms: liveTerms.length, postings: written }));
-    const sections = [header, Buffer.from(JSON.stringify(metadata)), ids, terms, u8(counts), u8(this.fieldLengths.subarray(0, slots * FIELD_COUNT)), frequencies, gaps.bytes()];
+      // A term no live chunk has any more is left out.
+      if (written === before) continue;
+      terms.push(termsById[termId]);
+      for (let f = 0; f < FIELD_COUNT; f++) counts.push(fieldCounts[f]);
+      sincePause += written - before;
+      if (sincePause >= PAUSE_EVERY_POSTINGS) {
+        sincePause = 0;
+        await pause();
+      }
+    }
+    const header = Buffer.from(JSON.stringify({ version: SNAPSHOT_VERSION, fingerprint: tokenizerFingerprint(), slots: ids.length, terms: terms.length, postings: written }));
+    const sections = [header, Buffer.from(JSON.stringify(metadata)), Buffer.from(JSON.stringify(ids)), Buffer.from(JSON.stringify(terms)), u8(Uint32Array.from(counts)), u8(fieldLengths), frequencies.subarray(0, written), gaps.subarray(0, length)];
     const prefix = new Uint32Array(2 + sections.length);
     prefix[0] = SNAPSHOT_MAGIC;
     prefix[1] = sections.length;
     sections.forEach((section, i) => (prefix[2 + i] = section.length));
-    this.changes = 0;
     return Buffer.concat([u8(prefix), ...sections.map((section) => alignTo4(section))]);
   }
 
   /**
-   * The index a snapshot holds. Throws on bytes that are not a snapshot of this version, or that
-   * another tokenizer wrote (its postings would not match the terms queries produce).
+   * The index a snapshot holds, and its metadata. Throws on bytes that are not a snapshot of this
+   * version, or that another tokenizer wrote (its postings would not match the terms queries
+   * produce). Awaits `pause` now and then, like encodeSnapshot.
    */
-  static decodeSnapshot(bytes: Uint8Array): { index: LexicalIndex; metadata: unknown } {
+  static async decodeSnapshot(bytes: Uint8Array, pause: Pause = noPause): Promise<{ index: LexicalIndex; metadata: unknown }> {
     const reader = new SnapshotReader(bytes);
     const header = JSON.parse(reader.text()) as { version: number; fingerprint: string; slots: number; terms: number; postings: number };
     if (header.version !== SNAPSHOT_VERSION) throw new Error(`lexical snapshot version ${header.version}, expected ${SNAPSHOT_VERSION}`);
     if (header.fingerprint !== tokenizerFingerprint()) throw new Error('lexical snapshot was written by another tokenizer');
     const metadata = JSON.parse(reader.text()) as unknown;
+    await pause();
     const ids = JSON.parse(reader.text()) as Array<string | null>;
+    await pause();
     const terms = JSON.parse(reader.text()) as string[];
     const counts = reader.uint32s();
     const fieldLengths = reader.uint16s();
@@ -239,33 +280,36 @@ export class LexicalIndex {
     if (ids.length !== slots || terms.length !== header.terms || counts.length !== terms.length * FIELD_COUNT || fieldLengths.length !== slots * FIELD_COUNT || frequencies.length !== postings) {
       throw new Error('lexical snapshot sections disagree in size');
     }
+    await pause();
     const index = new LexicalIndex();
-    index.slotIds = ids.map((id) => (typeof id === 'string' ? id : undefined));
-    index.slotIds.forEach((id, slot) => {
-      if (id === undefined) throw new Error('lexical snapshot has a gap in its slots');
+    for (let slot = 0; slot < slots; slot++) {
+      const id = ids[slot];
+      if (typeof id !== 'string') throw new Error('lexical snapshot has a gap in its slots');
       if (index.slotOf.has(id)) throw new Error(`lexical snapshot holds ${id} twice`);
       index.slotOf.set(id, slot);
-    });
-    terms.forEach((term, termId) => index.termIds.set(term, termId));
+    }
+    index.slotIds = ids as string[];
+    await pause();
+    for (let termId = 0; termId < terms.length; termId++) index.termIds.set(terms[termId], termId);
     if (index.termIds.size !== terms.length) throw new Error('lexical snapshot holds a term twice');
+    await pause();
     index.fieldLengths = new Uint16Array(fieldLengths);
-    for (let slot = 0; slot < slots; slot++) for (let f = 0; f < FIELD_COUNT; f++) index.totalFieldLengths[f] += fieldLengths[slot * FIELD_COUNT + f];
+    for (let i = 0; i < fieldLengths.length; i++) index.totalFieldLengths[i % FIELD_COUNT] += fieldLengths[i];
     const starts = new Uint32Array(counts.length + 1);
     for (let key = 0; key < counts.length; key++) starts[key + 1] = starts[key] + counts[key];
     if (starts[counts.length] !== postings) throw new Error('lexical snapshot posting counts disagree');
     const slotsOfPostings = new Uint32Array(postings);
     const perSlot = new Uint32Array(slots);
-    const varints = new VarintReader(gaps);
-    for (let key = 0; key < counts.length; key++) {
-      let slot = 0;
-      for (let i = starts[key]; i < starts[key + 1]; i++) {
-        slot += varints.read();
-        if (slot >= slots) throw new Error('lexical snapshot posting points past its slots');
-        slotsOfPostings[i] = slot;
-        perSlot[slot]++;
-      }
+    let at = 0;
+    for (let key = 0; key < counts.length; ) {
+      let end = key + 1;
+      while (end < counts.length && starts[end] - starts[key] < PAUSE_EVERY_POSTINGS) end++;
+      at = decodePostings(gaps, at, starts, key, end, slotsOfPostings, perSlot);
+      if (at === -1 || at > gaps.length) throw new Error('lexical snapshot has a malformed posting');
+      key = end;
+      await pause();
     }
-    if (!varints.done) throw new Error('lexical snapshot has trailing postings');
+    if (at !== gaps.length) throw new Error('lexical snapshot has trailing postings');
     index.baseStarts = starts;
     index.baseSlots = slotsOfPostings;
     index.baseFrequencies = new Uint8Array(frequencies);
@@ -352,6 +396,7 @@ export class LexicalIndex {
 
   /** Folds the delta into the base and drops dead slots, renumbering the live ones in order. */
   private compact(): void {
+    if (this.deltaLength === 0 && this.deadPostings === 0) return;
     const oldSlots = this.slotIds.length;
     const renumbered = new Int32Array(oldSlots).fill(-1);
     const slotIds: string[] = [];
@@ -361,25 +406,48 @@ export class LexicalIndex {
       renumbered[slot] = slotIds.length;
       slotIds.push(id);
     }
+    const { baseStarts, baseSlots, baseFrequencies, deltaHead, deltaNext, deltaSlots, deltaFrequencies } = this;
+    const baseKeys = baseStarts.length - 1;
     const keyCount = this.termIds.size * FIELD_COUNT;
+    const noneDead = this.deadPostings === 0;
     const starts = new Uint32Array(keyCount + 1);
     for (let key = 0; key < keyCount; key++) {
       let count = 0;
-      this.forEachPosting(key, (slot) => {
-        if (renumbered[slot] !== -1) count++;
-      });
+      if (key < baseKeys) {
+        if (noneDead) count = baseStarts[key + 1] - baseStarts[key];
+        else for (let i = baseStarts[key]; i < baseStarts[key + 1]; i++) if (renumbered[baseSlots[i]] !== -1) count++;
+      }
+      for (let at = deltaHead[key]; at !== -1; at = deltaNext[at]) if (renumbered[deltaSlots[at]] !== -1) count++;
       starts[key + 1] = starts[key] + count;
     }
     const total = starts[keyCount];
     const newSlots = new Uint32Array(total);
     const newFrequencies = new Uint8Array(total);
-    for (let key = 0, at = 0; key < keyCount; key++) {
-      this.forEachPosting(key, (slot, frequency) => {
-        const to = renumbered[slot];
-        if (to === -1) return;
-        newSlots[at] = to;
-        newFrequencies[at++] = frequency;
-      });
+    for (let key = 0, to = 0; key < keyCount; key++) {
+      if (key < baseKeys) {
+        const from = baseStarts[key];
+        const end = baseStarts[key + 1];
+        if (noneDead) {
+          // No slot dies, so none moves: the block is copied as it is.
+          for (let i = from; i < end; i++, to++) {
+            newSlots[to] = baseSlots[i];
+            newFrequencies[to] = baseFrequencies[i];
+          }
+        } else {
+          for (let i = from; i < end; i++) {
+            const slot = renumbered[baseSlots[i]];
+            if (slot === -1) continue;
+            newSlots[to] = slot;
+            newFrequencies[to++] = baseFrequencies[i];
+          }
+        }
+      }
+      for (let at = deltaHead[key]; at !== -1; at = deltaNext[at]) {
+        const slot = renumbered[deltaSlots[at]];
+        if (slot === -1) continue;
+        newSlots[to] = slot;
+        newFrequencies[to++] = deltaFrequencies[at];
+      }
     }
     const fieldLengths = new Uint16Array(Math.max(slotIds.length, 1) * FIELD_COUNT);
     const perSlot = new Uint32Array(Math.max(slotIds.length, 1));
@@ -389,32 +457,24 @@ export class LexicalIndex {
       fieldLengths.set(this.fieldLengths.subarray(slot * FIELD_COUNT, (slot + 1) * FIELD_COUNT), to * FIELD_COUNT);
       perSlot[to] = this.postingsPerSlot[slot];
     }
+    if (slotIds.length !== oldSlots) {
+      this.slotOf.clear();
+      slotIds.forEach((id, slot) => this.slotOf.set(id, slot));
+    }
     this.slotIds = slotIds;
-    this.slotOf.clear();
-    slotIds.forEach((id, slot) => this.slotOf.set(id, slot));
     this.fieldLengths = fieldLengths;
     this.postingsPerSlot = perSlot;
     this.baseStarts = starts;
     this.baseSlots = newSlots;
     this.baseFrequencies = newFrequencies;
-    this.deltaHead.fill(-1);
-    this.deltaTail.fill(-1);
+    // New arrays, not cleared ones: a snapshot being encoded may still read the old ones.
+    this.deltaHead = new Int32Array(this.deltaHead.length).fill(-1);
+    this.deltaTail = new Int32Array(this.deltaTail.length).fill(-1);
     this.deltaLength = 0;
     this.deltaSlots = new Uint32Array(0);
     this.deltaFrequencies = new Uint8Array(0);
     this.deltaNext = new Int32Array(0);
     this.deadPostings = 0;
-  }
-
-  /** Terms with postings (by their current id, in id order), and the base's starts; after compact(). */
-  private liveKeys(): { liveTerms: Array<[string, number]>; keyCount: number; starts: Uint32Array } {
-    const starts = this.baseStarts;
-    const liveTerms: Array<[string, number]> = [];
-    for (const [term, termId] of this.termIds) {
-      const first = termId * FIELD_COUNT;
-      if (first + FIELD_COUNT < starts.length && starts[first + FIELD_COUNT] > starts[first]) liveTerms.push([term, termId]);
-    }
-    return { liveTerms, keyCount: liveTerms.length * FIELD_COUNT, starts };
   }
 
   // ---- capacity ----
@@ -500,6 +560,38 @@ function tokenizerFingerprint(): string {
   return fingerprint;
 }
 
+/**
+ * Decodes the varint slot gaps of keys [fromKey, toKey) into `slotsOf` (counting postings per slot)
+ * and returns the offset after them, or -1 when they are malformed. A plain function with small
+ * integer arithmetic only, so that V8 compiles the hot loop tightly.
+ */
+function decodePostings(gaps: Uint8Array, at: number, starts: Uint32Array, fromKey: number, toKey: number, slotsOf: Uint32Array, perSlot: Uint32Array): number {
+  const slots = perSlot.length;
+  for (let key = fromKey; key < toKey; key++) {
+    let slot = 0;
+    for (let i = starts[key], end = starts[key + 1]; i < end; i++) {
+      // Varint: seven bits a byte, low bits first, high bit set on all but the last byte.
+      let byte = gaps[at++];
+      let gap = byte & 0x7f;
+      for (let shift = 7; byte >= 0x80; shift += 7) {
+        // Slots fit in 31 bits: four bytes of varint at most.
+        if (shift > 21) return -1;
+        byte = gaps[at++];
+        gap |= (byte & 0x7f) << shift;
+      }
+      slot += gap;
+      if (slot >= slots) return -1;
+      slotsOf[i] = slot;
+      perSlot[slot]++;
+    }
+  }
+  return at;
+}
+
+/** Lets a long loop give the event loop a turn (the store passes its time slicer). */
+export type Pause = () => Promise<void>;
+const noPause: Pause = () => Promise.resolve();
+
 type TypedArray = Uint8Array | Uint16Array | Uint32Array | Int32Array;
 
 function grow<T extends TypedArray>(array: T, length: number): T {
@@ -564,48 +656,5 @@ class SnapshotReader {
     if (start + length > this.data.length) throw new Error('lexical snapshot is truncated');
     this.offset = start + length + ((4 - (length % 4)) % 4);
     return this.data.subarray(start, start + length);
-  }
-}
-
-class VarintWriter {
-  private buffer: Uint8Array;
-  private length = 0;
-
-  constructor(capacity: number) {
-    this.buffer = new Uint8Array(Math.max(16, capacity));
-  }
-
-  write(value: number): void {
-    if (this.length + 5 > this.buffer.length) this.buffer = grow(this.buffer, this.buffer.length * 2);
-    while (value >= 0x80) {
-      this.buffer[this.length++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    this.buffer[this.length++] = value;
-  }
-
-  bytes(): Uint8Array {
-    return this.buffer.subarray(0, this.length);
-  }
-}
-
-class VarintReader {
-  private at = 0;
-
-  constructor(private readonly bytes: Uint8Array) {}
-
-  get done(): boolean {
-    return this.at === this.bytes.length;
-  }
-
-  read(): number {
-    let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (this.at >= this.bytes.length) throw new Error('lexical snapshot postings are truncated');
-      const byte = this.bytes[this.at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-    throw new Error('lexical snapshot has a malformed varint');
   }
 }

@@ -405,7 +405,8 @@ export class LoreStore implements SearchIndex {
   /** The saved lexical index, or undefined when there is none or it is unusable (it is rebuilt then). */
   private async readLexicalSnapshot(): Promise<LexicalSnapshot | undefined> {
     try {
-      const { index, metadata } = LexicalIndex.decodeSnapshot(await inflate(await fs.readFile(this.lexicalPath())));
+      const slice = new TimeSlice();
+      const { index, metadata } = await LexicalIndex.decodeSnapshot(await inflate(await fs.readFile(this.lexicalPath())), () => slice.pause());
       const fileHashes = (metadata as { fileHashes?: unknown } | null)?.fileHashes;
       if (typeof fileHashes !== 'object' || fileHashes === null) return undefined;
       return { index, fileHashes: new Map(Object.entries(fileHashes)) };
@@ -459,9 +460,12 @@ export class LoreStore implements SearchIndex {
     if (!this.savesLexicalSnapshots) return Promise.resolve();
     // File hashes tell a snapshot's chunks from newer ones with the same ids (see useLexicalSnapshot).
     const fileHashes = Object.fromEntries([...this.files()].map((file) => [file.path, file.hash]));
-    const bytes = this.lexical.encodeSnapshot({ fileHashes });
+    const slice = new TimeSlice();
+    // Encoding starts now, from the index as it is; compression runs off the main thread.
+    const compressed = this.lexical.encodeSnapshot({ fileHashes }, () => slice.pause()).then((bytes) => deflate(bytes, { level: 1 }));
+    compressed.catch(() => undefined);
     this.snapshotWrite = this.snapshotWrite
-      .then(async () => writeFileAtomic(this.lexicalPath(), await deflate(bytes, { level: 1 })))
+      .then(async () => writeFileAtomic(this.lexicalPath(), await compressed))
       // Only a cache: a failed write means the next open tokenizes more.
       .catch(() => undefined);
     return this.snapshotWrite;

@@ -137,15 +137,15 @@ describe('LexicalIndex engine', () => {
     }
   });
 
-  it('round-trips through a snapshot: the same answers, and it keeps taking changes', () => {
+  it('round-trips through a snapshot: the same answers, and it keeps taking changes', async () => {
     const index = new LexicalIndex(500);
     index.add(docs);
     index.discard(docs.filter((_, i) => i % 7 === 0).map((d) => d.id));
     assert.ok(index.changesSinceSnapshot > 0);
-    const bytes = index.encodeSnapshot();
+    const bytes = await index.encodeSnapshot();
     const sizeAtSnapshot = index.size;
     assert.equal(index.changesSinceSnapshot, 0);
-    const { index: decoded, metadata } = LexicalIndex.decodeSnapshot(bytes);
+    const { index: decoded, metadata } = await LexicalIndex.decodeSnapshot(bytes);
     assert.equal(metadata, null);
     assert.equal(decoded.size, index.size);
     assert.deepEqual([...decoded.ids()].sort(), [...index.ids()].sort());
@@ -162,11 +162,11 @@ describe('LexicalIndex engine', () => {
     // A snapshot of an unaligned copy (as read from a larger buffer) decodes the same.
     const unaligned = new Uint8Array(bytes.length + 1).subarray(1);
     unaligned.set(bytes);
-    assert.equal(LexicalIndex.decodeSnapshot(unaligned).index.size, sizeAtSnapshot);
+    assert.equal((await LexicalIndex.decodeSnapshot(unaligned)).index.size, sizeAtSnapshot);
   });
 
-  it('an empty index snapshots and decodes to an empty index', () => {
-    const { index: decoded, metadata } = LexicalIndex.decodeSnapshot(new LexicalIndex().encodeSnapshot({ files: ['a'] }));
+  it('an empty index snapshots and decodes to an empty index', async () => {
+    const { index: decoded, metadata } = await LexicalIndex.decodeSnapshot(await new LexicalIndex().encodeSnapshot({ files: ['a'] }));
     assert.deepEqual(metadata, { files: ['a'] });
     assert.equal(decoded.size, 0);
     assert.deepEqual(decoded.search('anything', 5), []);
@@ -174,10 +174,10 @@ describe('LexicalIndex engine', () => {
     assert.equal(decoded.search(docs[0].path, 5)[0].id, docs[0].id);
   });
 
-  it('refuses damaged, truncated or foreign snapshots with an error instead of misreading them', () => {
+  it('refuses damaged, truncated or foreign snapshots with an error instead of misreading them', async () => {
     const index = new LexicalIndex();
     index.add(docs.slice(0, 50));
-    const bytes = index.encodeSnapshot();
+    const bytes = await index.encodeSnapshot();
     const damaged: Array<[string, Uint8Array]> = [
       ['empty', new Uint8Array(0)],
       ['not a snapshot', Buffer.from('{"hello": "world"} and then some')],
@@ -187,7 +187,7 @@ describe('LexicalIndex engine', () => {
       ['of another version', withHeader(bytes, (h) => ({ ...h, version: 99 }))],
       ['of another tokenizer', withHeader(bytes, (h) => ({ ...h, fingerprint: '0000000000000000' }))],
     ];
-    for (const [what, data] of damaged) assert.throws(() => LexicalIndex.decodeSnapshot(data), /lexical snapshot|not a lexical snapshot|JSON/, what);
+    for (const [what, data] of damaged) await assert.rejects(LexicalIndex.decodeSnapshot(data), /lexical snapshot|not a lexical snapshot|JSON/, what);
   });
 });
 

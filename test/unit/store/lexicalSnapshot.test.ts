@@ -23,8 +23,8 @@ async function hits(store: LoreStore, query: string): Promise<string[]> {
   return store.lexicalSearch(query, 10).map((hit) => `${hit.chunk.path}: ${hit.chunk.text}`);
 }
 
-function savedIds(dir: string): string[] {
-  return [...LexicalIndex.decodeSnapshot(inflateSync(readFileSync(path.join(dir, LEXICAL_FILE)))).index.ids()].sort();
+async function savedIds(dir: string): Promise<string[]> {
+  return [...(await LexicalIndex.decodeSnapshot(inflateSync(readFileSync(path.join(dir, LEXICAL_FILE))))).index.ids()].sort();
 }
 
 describe('LoreStore lexical snapshot', () => {
@@ -43,7 +43,7 @@ describe('LoreStore lexical snapshot', () => {
 
   it('is written on close, and a reopened store answers from it as a rebuilt one does', async () => {
     assert.ok(existsSync(path.join(dir, LEXICAL_FILE)));
-    assert.equal(savedIds(dir).length, 3);
+    assert.equal((await savedIds(dir)).length, 3);
     const fromSnapshot = await LoreStore.open(dir);
     const expected = await hits(fromSnapshot, 'where do we validate the bearer token signature');
     assert.match(expected[0], /validateToken/);
@@ -53,7 +53,7 @@ describe('LoreStore lexical snapshot', () => {
     const rebuilt = await LoreStore.open(dir);
     assert.deepEqual(await hits(rebuilt, 'where do we validate the bearer token signature'), expected);
     await rebuilt.close();
-    assert.equal(savedIds(dir).length, 3, 'the rebuilt index was saved again');
+    assert.equal((await savedIds(dir)).length, 3, 'the rebuilt index was saved again');
   });
 
   it('a snapshot older than the shards (a crash before close) is corrected from them', async () => {
@@ -71,7 +71,7 @@ describe('LoreStore lexical snapshot', () => {
     assert.match((await hits(reopened, 'parse jwt'))[0], /parseJwt/);
     assert.match((await hits(reopened, 'backoff retries'))[0], /nextDelay/);
     await reopened.close();
-    assert.deepEqual(savedIds(dir), [...(await openIds(dir))].sort());
+    assert.deepEqual((await savedIds(dir)), [...(await openIds(dir))].sort());
   });
 
   for (const [what, damage] of [
@@ -91,7 +91,7 @@ describe('LoreStore lexical snapshot', () => {
       assert.match((await hits(store, 'backoff retries'))[0], /nextDelay/);
       assert.equal((await hits(store, 'validate token signature')).length, 1);
       await store.close();
-      assert.equal(savedIds(dir).length, 3);
+      assert.equal((await savedIds(dir)).length, 3);
     });
   }
 
