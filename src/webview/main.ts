@@ -29,7 +29,6 @@ const indexStatus = h('div', { class: 'index-status', role: 'status' });
 const historyButton = button({ label: 'Chat history', icon: 'history', action: 'toggle-history', iconOnly: true, title: 'Chat History' });
 historyButton.setAttribute('aria-expanded', 'false');
 historyButton.setAttribute('aria-controls', 'history');
-const newChatButton = button({ label: 'New chat', icon: 'add', action: 'new-chat', iconOnly: true, title: 'New Chat' });
 const historyPanel = h('nav', { id: 'history', class: 'history', 'aria-label': 'Conversations', hidden: true });
 const turnsList = h('div', { class: 'turns' });
 const emptyView = h('div', { class: 'empty' });
@@ -40,7 +39,7 @@ const sendButton = h('button', { type: 'button', class: 'send-button' });
 const hostLabel = h('span', { class: 'host-label' });
 
 document.body.append(h('div', { class: 'app' },
-  h('header', { class: 'topbar' }, indexStatus, h('div', { class: 'topbar-actions' }, historyButton, newChatButton)),
+  h('header', { class: 'topbar' }, indexStatus, h('div', { class: 'topbar-actions' }, historyButton)),
   historyPanel,
   conversation,
   h('footer', { class: 'composer' },
