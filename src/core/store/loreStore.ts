@@ -107,6 +107,7 @@ const META_FILE = 'store.json';
 export const LEXICAL_FILE = 'lexical.bin';
 /** Re-tokenizing this many chunks at the next open costs more than writing a snapshot now. */
 const SNAPSHOT_AFTER_CHANGES = 2_000;
+const SNAPSHOT_INTERVAL_MS = 60_000;
 const SHARDS_DIR = 'shards';
 /** Decoded chunk lists kept for repeated `getChunk` / search hits on the same files. */
 const DECODED_CACHE_FILES = 64;
@@ -130,6 +131,7 @@ export class LoreStore implements SearchIndex {
   private lexicalBuild: Promise<void> = Promise.resolve();
   /** The snapshot being written, if any: one at a time. */
   private snapshotWrite: Promise<void> = Promise.resolve();
+  private lastSnapshotAt = -Infinity;
   private readonly decoded = new Map<string, Chunk[]>();
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -449,15 +451,20 @@ export class LoreStore implements SearchIndex {
     if (this.lexical.changesSinceSnapshot >= SNAPSHOT_AFTER_CHANGES && !this.closed) await this.saveLexicalSnapshot();
   }
 
-  /** After writes: a snapshot once enough changed since the last one, and the initial build is done. */
+  /**
+   * After writes: a snapshot once enough changed since the last one (and the initial build is done),
+   * at most every SNAPSHOT_INTERVAL_MS, since each re-encodes the whole index. close() saves the rest.
+   */
   private async saveLexicalSnapshotIfWorthIt(): Promise<void> {
     if (this.lexicalBacklog.length > 0 || this.lexical.changesSinceSnapshot < Math.max(SNAPSHOT_AFTER_CHANGES, this.lexical.size / 10)) return;
+    if (performance.now() - this.lastSnapshotAt < SNAPSHOT_INTERVAL_MS) return;
     await this.saveLexicalSnapshot();
   }
 
   /** Writes the lexical index to lexical.bin (compressed off the main thread, replaced atomically). */
   private saveLexicalSnapshot(): Promise<void> {
     if (!this.savesLexicalSnapshots) return Promise.resolve();
+    this.lastSnapshotAt = performance.now();
     // File hashes tell a snapshot's chunks from newer ones with the same ids (see useLexicalSnapshot).
     const fileHashes = Object.fromEntries([...this.files()].map((file) => [file.path, file.hash]));
     const slice = new TimeSlice();

@@ -95,6 +95,19 @@ describe('LoreStore lexical snapshot', () => {
     });
   }
 
+  it('is saved after a write that changed many chunks, without waiting for close', async () => {
+    rmSync(path.join(dir, LEXICAL_FILE));
+    const store = await LoreStore.open(dir);
+    const files = Array.from({ length: 30 }, (_, f) => `src/gen/module${f}.ts`);
+    await store.putFiles(files.map((filePath, f) => ({
+      record: record(filePath),
+      chunks: Array.from({ length: 70 }, (_, n) => makeChunk(filePath, n, `export const value${f}x${n} = compute${n}(input${f});`)),
+    })));
+    assert.ok(existsSync(path.join(dir, LEXICAL_FILE)), 'the write saved it before resolving');
+    assert.equal((await savedIds(dir)).length, 3 + 30 * 70);
+    await store.close();
+  });
+
   it('readers never write it', async () => {
     rmSync(path.join(dir, LEXICAL_FILE));
     const reader = await openStoreForReading(dir);
