@@ -64,7 +64,9 @@ const COMMIT_BATCH_FILES = 64;
 const EMBED_COMMIT_CHUNKS = 256;
 const DEFAULT_CHUNK_TOKENS = 384;
 /** Files read and chunked ahead of the one being committed: enough to keep the disk and the chunk workers busy. */
-const READ_AHEAD_FILES = 8;
+const READ_AHEAD_FILES = 32;
+/** Commits waiting on the store while the indexer prepares the next batch. */
+const MAX_QUEUED_COMMITS = 2;
 
 /** One file, read and chunked, waiting for its turn to be committed. */
 type PreparedFile =
@@ -183,6 +185,7 @@ export class Indexer {
   async catchUpEmbeddings(signal?: AbortSignal, onProgress?: (p: IndexProgress) => void): Promise<EmbedProblem | undefined> {
     const { embedder, store } = this.options;
     if (!embedder || !this.embeddingsEnabled) return undefined;
+    let saving: Promise<void> = Promise.resolve();
     try {
       if (await store.useEmbedModel(embedder.model)) this.options.log?.(`Embedding model is now ${embedder.model}: vectors will be rebuilt.`);
       const pending = await store.chunksWithoutVectors();
@@ -191,14 +194,19 @@ export class Indexer {
         onProgress?.({ phase: 'embedding', done: i, total: pending.length });
         const batch = pending.slice(i, i + EMBED_COMMIT_CHUNKS);
         const vectors = await embedder.embed(batch.map((c) => ({ hash: c.hash, text: embeddingText(c) })), signal);
-        await store.setVectors(new Map(batch.map((c, j) => [c.id, vectors[j]])), embedder.model);
+        // The model embeds the next batch while the store writes this one; one write at a time.
+        await saving;
+        saving = store.setVectors(new Map(batch.map((c, j) => [c.id, vectors[j]])), embedder.model);
+        saving.catch(() => undefined); // awaited above or below, not unhandled meanwhile
       }
+      await saving;
       if (pending.length) onProgress?.({ phase: 'embedding', done: pending.length, total: pending.length });
       return undefined;
     } catch (err) {
       if (signal?.aborted) throw err;
       return describeEmbedFailure(err);
     } finally {
+      await saving.catch(() => undefined); // already reported, or overtaken by the failure above
       await this.options.embedCache?.flush();
     }
   }
@@ -209,19 +217,20 @@ export class Indexer {
     paths = store.inWriteOrder(paths);
     let changed = 0;
     let pending: FileUpdate[] = [];
-    // One commit runs while the next batch is read and chunked: the store's fsyncs and the chunker overlap.
-    let committing: Promise<void> = Promise.resolve();
+    // Commits do not hold up reading and chunking: the store writes them one after another while the
+    // next batches are prepared. Two may wait on the store, which bounds the memory they hold.
+    const commits: Array<Promise<void>> = [];
     const commit = async () => {
       if (!pending.length) return;
-      const batch = pending;
+      const written = store.putFiles(pending);
+      written.catch(() => undefined); // awaited below, not unhandled meanwhile
+      commits.push(written);
       pending = [];
-      await committing;
-      committing = store.putFiles(batch);
-      committing.catch(() => undefined); // awaited at the next commit or at the end, not unhandled meanwhile
+      while (commits.length > MAX_QUEUED_COMMITS) await commits.shift();
     };
     const toRemove: string[] = [];
     // Files are read, hashed, masked and chunked up to READ_AHEAD_FILES ahead of the one being
-    // committed, so file I/O and off-thread chunking proceed while the store writes.
+    // added to a batch, so file I/O and off-thread chunking proceed while the store writes.
     const prepared: Array<Promise<PreparedFile>> = [];
     let next = 0;
     const fill = () => {
@@ -260,11 +269,11 @@ export class Indexer {
       }
       await commit();
     } catch (err) {
-      // Nothing runs on after the indexer throws: files still being prepared and the last commit settle first.
-      await Promise.allSettled([...prepared, committing]);
+      // Nothing runs on after the indexer throws: files still being prepared and commits settle first.
+      await Promise.allSettled([...prepared, ...commits]);
       throw err;
     }
-    await committing;
+    await Promise.all(commits);
     if (toRemove.length) await store.removeFiles(toRemove);
     onProgress?.(paths.length);
     return changed;

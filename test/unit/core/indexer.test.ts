@@ -200,6 +200,42 @@ describe('Indexer (real store, chunker and Ollama-API server)', function () {
     assert.equal(result.mode, 'hybrid');
   });
 
+  it('a full sync cancelled midway rejects with nothing left running, and the next run completes', async () => {
+    writeTree(root, Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`src/gen/m${i}.ts`, `export function f${i}(x: number) {\n  return x + ${i};\n}\n`])));
+    const { indexer } = await makeIndexer();
+    const controller = new AbortController();
+    const run = indexer.syncAll({ signal: controller.signal, onProgress: (p) => p.phase === 'indexing' && p.done >= 96 && controller.abort() });
+    await assert.rejects(run, { name: 'AbortError' });
+    const committed = [...store.files()].map((f) => f.path);
+    assert.ok(committed.length < 125, `${committed.length} files committed`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual([...store.files()].map((f) => f.path), committed, 'nothing was committed after the run rejected');
+    for (const file of committed) assert.equal(store.chunksOf(file).length, store.getFile(file)!.chunkIds.length, file);
+    const result = await indexer.syncAll();
+    assert.equal(result.files, 125);
+    assert.equal(result.mode, 'hybrid');
+  });
+
+  it('skips a file its chunk worker dies on, saying why, and indexes every other file', async () => {
+    writeTree(root, { 'src/crash-me.ts': 'export const doomed = true;\n' });
+    const crashing = await Chunker.create(undefined, { workers: 1, workerScript: path.resolve(__dirname, '../chunk/crashingWorker.js') });
+    try {
+      const { embedder, cache } = await makeIndexer();
+      const indexer = new Indexer({ root, store, chunker: crashing, embedder, embedCache: cache, maxFileBytes: 1 << 20 });
+      const result = await indexer.syncAll();
+      assert.deepEqual([...store.files()].map((f) => f.path).sort(), ['.gitignore', 'README.md', 'config/keys.ts', 'src/auth/tokens.ts', 'src/retry.py']);
+      const skipped = result.skipped.find((s) => s.path === 'src/crash-me.ts');
+      assert.match(skipped?.reason ?? '', /^could not be chunked \(the chunk worker stopped while chunking it \(exit code 3\)\)$/);
+      assert.equal(result.mode, 'hybrid');
+      // With a sound chunker the file indexes on the next run and leaves the skipped list.
+      const next = await new Indexer({ root, store, chunker, embedder, embedCache: cache, maxFileBytes: 1 << 20 }).syncAll();
+      assert.ok(store.getFile('src/crash-me.ts'));
+      assert.ok(!next.skipped.some((s) => s.path === 'src/crash-me.ts'));
+    } finally {
+      await crashing.dispose();
+    }
+  });
+
   it('lists files it skipped with a reason', async () => {
     writeTree(root, { 'assets/blob.ts': Buffer.from([0, 1, 2, 3, 0, 0, 7, 8]) });
     const { indexer } = await makeIndexer();
