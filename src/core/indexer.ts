@@ -282,16 +282,14 @@ export class Indexer {
   /** Reads, hashes, masks and chunks one file. What goes wrong with the file itself is a reason to skip it. */
   private async prepareFile(rel: string, force: boolean): Promise<PreparedFile> {
     const { store, chunker } = this.options;
-    const abs = this.abs(rel);
-    const stat = await fs.stat(abs).catch(() => undefined);
-    if (!stat?.isFile()) return { kind: 'absent' };
-    const read = await readTextFile(abs, this.options.maxFileBytes);
-    if (!read.ok) return { kind: 'skipped', reason: read.reason };
+    const read = await readTextFile(this.abs(rel), this.options.maxFileBytes);
+    if (!read.ok) return read.absent ? { kind: 'absent' } : { kind: 'skipped', reason: read.reason };
+    const { size, mtimeMs } = read;
     const hash = contentHash(read.text);
-    const record: Omit<FileRecord, 'chunkIds'> = { path: rel, hash, size: stat.size, mtimeMs: stat.mtimeMs };
+    const record: Omit<FileRecord, 'chunkIds'> = { path: rel, hash, size, mtimeMs };
     const known = store.getFile(rel);
     if (known?.hash === hash && !force) {
-      return { kind: 'unchanged', record, chunkIds: known.chunkIds, restat: known.mtimeMs !== stat.mtimeMs || known.size !== stat.size };
+      return { kind: 'unchanged', record, chunkIds: known.chunkIds, restat: known.mtimeMs !== mtimeMs || known.size !== size };
     }
     try {
       const chunks = await chunker.chunk(rel, maskSecrets(read.text).text, { maxTokens: this.chunkTokens });

@@ -2,7 +2,11 @@
 // because files change under the indexer all the time (saves, checkouts, builds).
 import { constants, promises as fs } from 'node:fs';
 
-export type ReadResult = { ok: true; text: string } | { ok: false; reason: string };
+export type ReadResult =
+  /** `size` and `mtimeMs` are those of the file that was read, from the open handle. */
+  | { ok: true; text: string; size: number; mtimeMs: number }
+  /** `absent`: no regular file at that path (gone, a folder, a pipe), so nothing to index rather than a problem to report. */
+  | { ok: false; reason: string; absent?: true };
 
 /** Bytes sampled for the control-character test: enough to see a binary header, cheap on a big file. */
 const CONTROL_SAMPLE_CHARS = 64 * 1024;
@@ -42,18 +46,19 @@ export async function readTextFile(absPath: string, maxFileBytes: number): Promi
     // Non-blocking open: opening a FIFO for reading would otherwise wait for a writer forever.
     handle = await fs.open(absPath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
-    return { ok: false, reason: describeReadError(err) };
+    return readError(err);
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) return { ok: false, reason: 'not a regular file' };
+    if (!stat.isFile()) return { ok: false, reason: 'not a regular file', absent: true };
     if (stat.size > maxFileBytes) return { ok: false, reason: tooLargeReason(stat.size, maxFileBytes) };
     const bytes = await readAtMost(handle, maxFileBytes + 1, stat.size);
     // The file grew after the size check.
     if (bytes.length > maxFileBytes) return { ok: false, reason: tooLargeReason((await handle.stat()).size, maxFileBytes) };
-    return decodeText(bytes);
+    const decoded = decodeText(bytes);
+    return typeof decoded === 'string' ? { ok: true, text: decoded, size: stat.size, mtimeMs: stat.mtimeMs } : decoded;
   } catch (err) {
-    return { ok: false, reason: describeReadError(err) };
+    return readError(err);
   } finally {
     await handle.close().catch(() => undefined);
   }
@@ -77,7 +82,7 @@ async function readAtMost(handle: fs.FileHandle, limit: number, expectedSize: nu
 }
 
 /** Decodes file bytes as text, or says why they are not text. */
-function decodeText(bytes: Uint8Array): ReadResult {
+function decodeText(bytes: Uint8Array): string | { ok: false; reason: string } {
   let text: string;
   if (bytes[0] === 0xff && bytes[1] === 0xfe) {
     text = new TextDecoder('utf-16le', { ignoreBOM: true }).decode(bytes.subarray(2));
@@ -94,7 +99,7 @@ function decodeText(bytes: Uint8Array): ReadResult {
   if (text.includes('\0')) return { ok: false, reason: 'binary file (contains NUL characters)' };
   if (controlRatio(text) > MAX_CONTROL_RATIO) return { ok: false, reason: 'binary file (mostly control characters)' };
   // Lone CR too: editors count it as a line break, and chunk line numbers must match the editor's.
-  return { ok: true, text: text.replace(/\r\n?/g, '\n') };
+  return text.replace(/\r\n?/g, '\n');
 }
 
 /** Valid UTF-8, or mostly valid with U+FFFD for the bad bytes (a Latin-1 accent); undefined when mostly invalid. */
@@ -142,17 +147,19 @@ function controlRatio(text: string): number {
   return control / length;
 }
 
-function describeReadError(err: unknown): string {
+function readError(err: unknown): ReadResult {
   const code = (err as NodeJS.ErrnoException)?.code;
   switch (code) {
     case 'ENOENT':
-      return 'file no longer exists';
+      return { ok: false, reason: 'file no longer exists', absent: true };
+    case 'ENOTDIR': // a folder on the path is now a file
+      return { ok: false, reason: 'could not be read (ENOTDIR)', absent: true };
     case 'EACCES':
     case 'EPERM':
-      return 'permission denied';
+      return { ok: false, reason: 'permission denied' };
     case 'EISDIR':
-      return 'is a folder, not a file';
+      return { ok: false, reason: 'is a folder, not a file', absent: true };
     default:
-      return `could not be read (${code ?? (err instanceof Error ? err.message : String(err))})`;
+      return { ok: false, reason: `could not be read (${code ?? (err instanceof Error ? err.message : String(err))})` };
   }
 }

@@ -1,7 +1,7 @@
 // readTextFile on real files: what is text, what is not, and every failure as a reason.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { readTextFile } from '../../../src/core/files';
 import { makeTempDir, removeDir, writeTree } from '../../support/tempTree';
@@ -15,9 +15,15 @@ describe('readTextFile', () => {
   });
   afterEach(() => removeDir(root));
 
+  /** The result without the file's size and mtime, once they are checked against the file's own stat. */
   async function read(content: string | Buffer, maxFileBytes = 1 << 20) {
     writeTree(root, { 'file.txt': content });
-    return readTextFile(at('file.txt'), maxFileBytes);
+    const result = await readTextFile(at('file.txt'), maxFileBytes);
+    if (!result.ok) return result;
+    const { size, mtimeMs, ...rest } = result;
+    const stat = statSync(at('file.txt'));
+    assert.deepEqual({ size, mtimeMs }, { size: stat.size, mtimeMs: stat.mtimeMs });
+    return rest;
   }
 
   it('reads UTF-8 text as it is', async () => {
@@ -93,7 +99,11 @@ describe('readTextFile', () => {
   it('reports a vanished file as a reason, without throwing', async () => {
     writeTree(root, { 'gone.ts': 'x' });
     rmSync(at('gone.ts'));
-    assert.deepEqual(await readTextFile(at('gone.ts'), 1000), { ok: false, reason: 'file no longer exists' });
+    assert.deepEqual(await readTextFile(at('gone.ts'), 1000), { ok: false, reason: 'file no longer exists', absent: true });
+    // A file where a folder was: Windows says ENOENT, POSIX says ENOTDIR; both mean nothing is there.
+    writeTree(root, { 'plain.ts': 'x' });
+    const under = await readTextFile(at('plain.ts/inner.ts'), 1000);
+    assert.equal(!under.ok && under.absent, true);
   });
 
   it('reports a folder as a reason', async () => {
@@ -101,12 +111,13 @@ describe('readTextFile', () => {
     const result = await readTextFile(at('dir'), 1000);
     assert.equal(result.ok, false);
     assert.match(!result.ok ? result.reason : '', /folder|regular file/);
+    assert.equal(!result.ok && result.absent, true);
   });
 
   it('does not hang on a named pipe', async function () {
     if (process.platform === 'win32') return; // no mkfifo; Windows pipes do not live in the tree
     execFileSync('mkfifo', [at('pipe')]);
-    assert.deepEqual(await readTextFile(at('pipe'), 1000), { ok: false, reason: 'not a regular file' });
+    assert.deepEqual(await readTextFile(at('pipe'), 1000), { ok: false, reason: 'not a regular file', absent: true });
   });
 
   it('rejects a cap that is not a size', async () => {
