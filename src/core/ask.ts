@@ -4,7 +4,7 @@ import { maskSecrets } from './files';
 import { loadInstructions } from './instructions';
 import { getChatModelInfo, standaloneQuery, streamChat } from './llm';
 import { buildPrompt, type ChatMessage, type PromptInput } from './prompt';
-import type { Retriever } from './retrieve';
+import { DEFAULT_RERANK_CANDIDATES, rerankWithChatModel, type Retriever } from './retrieve';
 import type { RetrievedChunk } from './types';
 
 /** Large windows cost the user's VRAM; answers rarely need more than this many tokens of context. */
@@ -21,6 +21,12 @@ export interface AskOptions {
   pinnedSources?: RetrievedChunk[];
   k: number;
   retriever: Retriever;
+  /**
+   * Let the chat model reorder the top candidates before the prompt is built (setting `lore.rerank`):
+   * one more chat call. Not used with a selection: the selection is what such a question is about,
+   * and the definitions it uses are pinned already.
+   */
+  rerank?: boolean;
   readCurrent: (path: string) => Promise<string | undefined>;
   maxContextTokens?: number;
   signal?: AbortSignal;
@@ -45,7 +51,12 @@ export async function runAsk(o: AskOptions): Promise<AskResult> {
   // The same num_ctx as the answer, or Ollama reloads the model between the two calls.
   const searchQuery = await standaloneQuery({ host: o.host, model: o.model, question: o.question, history, signal: o.signal, numCtx: contextWindow });
   const retrievalText = selection ? `${searchQuery}\n${selection.text}` : searchQuery;
-  const { results } = await o.retriever.retrieve(retrievalText, { k: o.k, signal: o.signal, readCurrent: o.readCurrent });
+  const rerank = o.rerank === true && !selection;
+  // Reranking picks the k best of a larger pool: what the fusion ranked just below k may be what the question needs.
+  const retrieved = await o.retriever.retrieve(retrievalText, { k: rerank ? Math.max(o.k, DEFAULT_RERANK_CANDIDATES) : o.k, signal: o.signal, readCurrent: o.readCurrent });
+  const results = rerank
+    ? await rerankWithChatModel({ host: o.host, model: o.model, question: searchQuery, candidates: retrieved.results, keep: o.k, signal: o.signal, numCtx: contextWindow })
+    : retrieved.results;
   const pinnedKeys = new Set((o.pinnedSources ?? []).map((s) => `${s.chunk.path}:${s.chunk.startLine}`));
   const sources = [...(o.pinnedSources ?? []), ...results.filter((r) => !pinnedKeys.has(`${r.chunk.path}:${r.chunk.startLine}`))];
   const prompt = buildPrompt({ question: o.question, sources, history, instructions, contextWindow, selection });

@@ -3,3 +3,4 @@ export { reciprocalRankFusion, mergeNeighbours, mergeNeighbourGroups, DEFAULT_RR
 export { checkFreshness, freshVersions } from './freshness';
 export { Retriever, type RetrieveOptions, type RetrieveResult, type RankFilesOptions, type RankFilesResult } from './retriever';
 export { aggregateByFile, FILE_SUPPORT_DECAY, type FileHit } from './fileRanking';
+export { rerankWithChatModel, DEFAULT_RERANK_CANDIDATES, DEFAULT_RERANK_TIMEOUT_MS, type RerankOptions } from './rerank';
