@@ -78,6 +78,8 @@ export class LexicalIndex {
   private deltaSlots = new Uint32Array(0);
   private deltaFrequencies = new Uint8Array(0);
   private deltaNext = new Int32Array(0);
+  /** The key of each delta posting, for compaction to read the delta in one pass. */
+  private deltaKeys = new Uint32Array(0);
   private deltaLength = 0;
   /** Postings of dead slots still in the segments. */
   private deadPostings = 0;
@@ -86,6 +88,7 @@ export class LexicalIndex {
   private scores = new Float64Array(0);
   private lastTerm = new Uint8Array(0);
   private matchedTerms = new Uint8Array(0);
+  private compaction?: Promise<void>;
   /** Adds and discards since the index was created, decoded or snapshotted. */
   private changes = 0;
 
@@ -112,7 +115,6 @@ export class LexicalIndex {
       if (this.slotOf.has(chunk.id)) this.discard([chunk.id]);
       this.addDocument(chunk);
     }
-    this.compactIfWorthIt();
   }
 
   /** Forgets chunks (unknown ids are ignored); their postings go at the next compaction. */
@@ -197,12 +199,13 @@ export class LexicalIndex {
     const renumbered = new Int32Array(this.slotIds.length).fill(-1);
     const ids: string[] = [];
     const fieldLengths = new Uint16Array(this.slotOf.size * FIELD_COUNT);
-    this.slotIds.forEach((id, slot) => {
-      if (id === undefined) return;
-      fieldLengths.set(this.fieldLengths.subarray(slot * FIELD_COUNT, (slot + 1) * FIELD_COUNT), ids.length * FIELD_COUNT);
+    for (let slot = 0; slot < this.slotIds.length; slot++) {
+      const id = this.slotIds[slot];
+      if (id === undefined) continue;
+      for (let f = 0; f < FIELD_COUNT; f++) fieldLengths[ids.length * FIELD_COUNT + f] = this.fieldLengths[slot * FIELD_COUNT + f];
       renumbered[slot] = ids.length;
       ids.push(id);
-    });
+    }
     const termsById = [...this.termIds.keys()];
     this.changes = 0;
     await pause();
@@ -248,7 +251,12 @@ export class LexicalIndex {
       }
     }
     const header = Buffer.from(JSON.stringify({ version: SNAPSHOT_VERSION, fingerprint: tokenizerFingerprint(), slots: ids.length, terms: terms.length, postings: written }));
-    const sections = [header, Buffer.from(JSON.stringify(metadata)), Buffer.from(JSON.stringify(ids)), Buffer.from(JSON.stringify(terms)), u8(Uint32Array.from(counts)), u8(fieldLengths), frequencies.subarray(0, written), gaps.subarray(0, length)];
+    await pause();
+    const idsJson = Buffer.from(JSON.stringify(ids));
+    await pause();
+    const termsJson = Buffer.from(JSON.stringify(terms));
+    await pause();
+    const sections = [header, Buffer.from(JSON.stringify(metadata)), idsJson, termsJson, u8(Uint32Array.from(counts)), u8(fieldLengths), frequencies.subarray(0, written), gaps.subarray(0, length)];
     const prefix = new Uint32Array(2 + sections.length);
     prefix[0] = SNAPSHOT_MAGIC;
     prefix[1] = sections.length;
@@ -358,7 +366,9 @@ export class LexicalIndex {
       this.deltaSlots = grow(this.deltaSlots, capacity);
       this.deltaFrequencies = grow(this.deltaFrequencies, capacity);
       this.deltaNext = grow(this.deltaNext, capacity);
+      this.deltaKeys = grow(this.deltaKeys, capacity);
     }
+    this.deltaKeys[at] = key;
     this.deltaSlots[at] = slot;
     this.deltaFrequencies[at] = frequency;
     this.deltaNext[at] = -1;
@@ -388,79 +398,100 @@ export class LexicalIndex {
 
   // ---- compaction ----
 
-  private compactIfWorthIt(): void {
-    const base = this.baseSlots.length;
-    const threshold = Math.max(this.compactFloorPostings, base * COMPACT_SHARE);
-    if (this.deltaLength > threshold || this.deadPostings > threshold) this.compact();
+  /**
+   * Compacts when the delta or the dead postings have grown past a share of the base. Searches,
+   * adds and discards go on meanwhile (the new base is built from frozen inputs and the changes
+   * made in between are carried over at the end); one compaction runs at a time.
+   */
+  compactIfWorthIt(pause: Pause = noPause): Promise<void> {
+    if (this.compaction) return this.compaction;
+    const threshold = Math.max(this.compactFloorPostings, this.baseSlots.length * COMPACT_SHARE);
+    if (this.deltaLength <= threshold && this.deadPostings <= threshold) return Promise.resolve();
+    this.compaction = this.compact(pause).finally(() => (this.compaction = undefined));
+    return this.compaction;
   }
 
   /** Folds the delta into the base and drops dead slots, renumbering the live ones in order. */
-  private compact(): void {
-    if (this.deltaLength === 0 && this.deadPostings === 0) return;
+  private async compact(pause: Pause): Promise<void> {
+    // Frozen inputs: delta entries below deltaEnd and slots below oldSlots never change (the arrays
+    // may be replaced when they grow, so these references stay valid).
+    const { baseStarts, baseSlots, baseFrequencies, deltaSlots, deltaFrequencies, deltaKeys, deltaLength: deltaEnd } = this;
     const oldSlots = this.slotIds.length;
-    const renumbered = new Int32Array(oldSlots).fill(-1);
-    const slotIds: string[] = [];
-    for (let slot = 0; slot < oldSlots; slot++) {
-      const id = this.slotIds[slot];
-      if (id === undefined) continue;
-      renumbered[slot] = slotIds.length;
-      slotIds.push(id);
-    }
-    const { baseStarts, baseSlots, baseFrequencies, deltaHead, deltaNext, deltaSlots, deltaFrequencies } = this;
     const baseKeys = baseStarts.length - 1;
     const keyCount = this.termIds.size * FIELD_COUNT;
-    const noneDead = this.deadPostings === 0;
+    const renumbered = new Int32Array(oldSlots).fill(-1);
+    let live = 0;
+    for (let slot = 0; slot < oldSlots; slot++) if (this.slotIds[slot] !== undefined) renumbered[slot] = live++;
+    const noneDead = live === oldSlots;
+
     const starts = new Uint32Array(keyCount + 1);
-    for (let key = 0; key < keyCount; key++) {
-      let count = 0;
-      if (key < baseKeys) {
-        if (noneDead) count = baseStarts[key + 1] - baseStarts[key];
-        else for (let i = baseStarts[key]; i < baseStarts[key + 1]; i++) if (renumbered[baseSlots[i]] !== -1) count++;
-      }
-      for (let at = deltaHead[key]; at !== -1; at = deltaNext[at]) if (renumbered[deltaSlots[at]] !== -1) count++;
-      starts[key + 1] = starts[key] + count;
+    for (let key = 0; key < baseKeys; key++) {
+      if (noneDead) starts[key + 1] = baseStarts[key + 1] - baseStarts[key];
+      else for (let i = baseStarts[key]; i < baseStarts[key + 1]; i++) if (renumbered[baseSlots[i]] !== -1) starts[key + 1]++;
+      if (key % 65_536 === 0) await pause();
     }
+    for (let at = 0; at < deltaEnd; at++) if (renumbered[deltaSlots[at]] !== -1) starts[deltaKeys[at] + 1]++;
+    for (let key = 0; key < keyCount; key++) starts[key + 1] += starts[key];
+    await pause();
+
     const total = starts[keyCount];
     const newSlots = new Uint32Array(total);
     const newFrequencies = new Uint8Array(total);
-    for (let key = 0, to = 0; key < keyCount; key++) {
-      if (key < baseKeys) {
-        const from = baseStarts[key];
-        const end = baseStarts[key + 1];
-        if (noneDead) {
-          // No slot dies, so none moves: the block is copied as it is.
-          for (let i = from; i < end; i++, to++) {
-            newSlots[to] = baseSlots[i];
-            newFrequencies[to] = baseFrequencies[i];
-          }
-        } else {
-          for (let i = from; i < end; i++) {
-            const slot = renumbered[baseSlots[i]];
-            if (slot === -1) continue;
-            newSlots[to] = slot;
-            newFrequencies[to++] = baseFrequencies[i];
-          }
-        }
-      }
-      for (let at = deltaHead[key]; at !== -1; at = deltaNext[at]) {
-        const slot = renumbered[deltaSlots[at]];
+    // Per key, where its next posting goes: base postings first, then the delta's (higher slots).
+    const cursor = starts.slice(0, keyCount);
+    for (let key = 0, copied = 0; key < baseKeys; key++) {
+      let to = cursor[key];
+      for (let i = baseStarts[key], end = baseStarts[key + 1]; i < end; i++) {
+        const slot = renumbered[baseSlots[i]];
         if (slot === -1) continue;
         newSlots[to] = slot;
-        newFrequencies[to++] = deltaFrequencies[at];
+        newFrequencies[to++] = baseFrequencies[i];
+      }
+      copied += to - cursor[key];
+      cursor[key] = to;
+      if (copied >= PAUSE_EVERY_POSTINGS) {
+        copied = 0;
+        await pause();
       }
     }
-    const fieldLengths = new Uint16Array(Math.max(slotIds.length, 1) * FIELD_COUNT);
-    const perSlot = new Uint32Array(Math.max(slotIds.length, 1));
-    for (let slot = 0; slot < oldSlots; slot++) {
-      const to = renumbered[slot];
+    await pause();
+    // The delta in the order it was added (ascending slots), read straight through rather than per key.
+    for (let at = 0; at < deltaEnd; at++) {
+      const slot = renumbered[deltaSlots[at]];
+      if (slot !== -1) {
+        const to = cursor[deltaKeys[at]]++;
+        newSlots[to] = slot;
+        newFrequencies[to] = deltaFrequencies[at];
+      }
+      if (at % PAUSE_EVERY_POSTINGS === PAUSE_EVERY_POSTINGS - 1) await pause();
+    }
+    await pause();
+
+    // From here on, synchronous: carry over what changed while the new base was built. Slots added
+    // since the start follow the live ones; slots discarded since are dead in the new numbering.
+    const slotsNow = this.slotIds.length;
+    const newNumber = (slot: number) => (slot < oldSlots ? renumbered[slot] : live + slot - oldSlots);
+    const slotCount = live + slotsNow - oldSlots;
+    const slotIds = new Array<string | undefined>(slotCount);
+    const fieldLengths = new Uint16Array(Math.ceil(Math.max(slotCount, 256) * 1.5) * FIELD_COUNT);
+    const perSlot = new Uint32Array(fieldLengths.length / FIELD_COUNT);
+    let deadPostings = 0;
+    for (let slot = 0; slot < slotsNow; slot++) {
+      const to = newNumber(slot);
       if (to === -1) continue;
-      fieldLengths.set(this.fieldLengths.subarray(slot * FIELD_COUNT, (slot + 1) * FIELD_COUNT), to * FIELD_COUNT);
+      const id = this.slotIds[slot];
+      slotIds[to] = id;
+      for (let f = 0; f < FIELD_COUNT; f++) fieldLengths[to * FIELD_COUNT + f] = this.fieldLengths[slot * FIELD_COUNT + f];
       perSlot[to] = this.postingsPerSlot[slot];
+      if (id === undefined) deadPostings += perSlot[to];
     }
-    if (slotIds.length !== oldSlots) {
+    if (!noneDead) {
       this.slotOf.clear();
-      slotIds.forEach((id, slot) => this.slotOf.set(id, slot));
+      slotIds.forEach((id, slot) => id !== undefined && this.slotOf.set(id, slot));
+    } else {
+      for (let slot = oldSlots; slot < slotsNow; slot++) if (slotIds[slot] !== undefined) this.slotOf.set(slotIds[slot]!, slot);
     }
+    const laterDelta = { slots: this.deltaSlots, frequencies: this.deltaFrequencies, keys: this.deltaKeys, end: this.deltaLength };
     this.slotIds = slotIds;
     this.fieldLengths = fieldLengths;
     this.postingsPerSlot = perSlot;
@@ -470,11 +501,16 @@ export class LexicalIndex {
     // New arrays, not cleared ones: a snapshot being encoded may still read the old ones.
     this.deltaHead = new Int32Array(this.deltaHead.length).fill(-1);
     this.deltaTail = new Int32Array(this.deltaTail.length).fill(-1);
-    this.deltaLength = 0;
     this.deltaSlots = new Uint32Array(0);
     this.deltaFrequencies = new Uint8Array(0);
+    this.deltaKeys = new Uint32Array(0);
     this.deltaNext = new Int32Array(0);
-    this.deadPostings = 0;
+    this.deltaLength = 0;
+    for (let at = deltaEnd; at < laterDelta.end; at++) {
+      const slot = newNumber(laterDelta.slots[at]);
+      if (slot !== -1) this.appendPosting(laterDelta.keys[at], slot, laterDelta.frequencies[at]);
+    }
+    this.deadPostings = deadPostings;
   }
 
   // ---- capacity ----

@@ -227,7 +227,7 @@ export class LoreStore implements SearchIndex {
         for (const file of files) this.applyFile(file, vectors.unit);
         await yieldToEventLoop();
       }
-      await this.saveLexicalSnapshotIfWorthIt();
+      await this.maintainLexicalIndex();
     });
   }
 
@@ -242,7 +242,7 @@ export class LoreStore implements SearchIndex {
         for (const entry of entries) this.forgetFile(entry);
         await yieldToEventLoop();
       }
-      await this.saveLexicalSnapshotIfWorthIt();
+      await this.maintainLexicalIndex();
     });
   }
 
@@ -447,8 +447,16 @@ export class LoreStore implements SearchIndex {
     while (this.lexicalBacklog.length > 0 && !this.closed) {
       this.indexBacklogFile();
       await slice.pause();
+      await this.lexical.compactIfWorthIt(() => slice.pause());
     }
     if (this.lexical.changesSinceSnapshot >= SNAPSHOT_AFTER_CHANGES && !this.closed) await this.saveLexicalSnapshot();
+  }
+
+  /** After writes: compacts the lexical index and saves it when worth it, between event-loop turns. */
+  private async maintainLexicalIndex(): Promise<void> {
+    const slice = new TimeSlice();
+    await this.lexical.compactIfWorthIt(() => slice.pause());
+    await this.saveLexicalSnapshotIfWorthIt();
   }
 
   /**

@@ -131,10 +131,50 @@ describe('LexicalIndex engine', () => {
         .map((d) => (random() < 0.5 ? d : { ...d, text: `${d.text}\n// revised in round ${round}: retry backoff` }));
       index.add(added);
       reference.add(added);
+      await index.compactIfWorthIt();
       await reference.settle();
       assert.equal(index.size, reference.size);
       assertSameAsReference(index, reference);
     }
+  });
+
+  it('keeps taking adds, discards and searches while a compaction runs, and ends exact', async () => {
+    const random = mulberry32(11);
+    const index = new LexicalIndex(100);
+    const reference = new Reference();
+    index.add(docs.slice(0, 120));
+    await index.compactIfWorthIt();
+    // A base, a delta on top, and discards that make the next compaction renumber slots.
+    index.add(docs.slice(120));
+    reference.add(docs);
+    const early = docs.filter(() => random() < 0.3).map((d) => d.id);
+    index.discard(early);
+    reference.discard(early);
+    let pauses = 0;
+    const changes: Array<() => void> = [
+      () => index.add(docs.slice(0, 10).map((d) => ({ ...d, text: `${d.text}\n// changed during compaction: vacuum` }))),
+      () => index.discard(docs.slice(20, 25).map((d) => d.id)),
+      () => index.add([{ id: 'new-during', path: 'src/late.ts', text: 'lateArrival vacuum documents' }, { id: 'new-kept', path: 'src/kept.ts', text: 'keptArrival removed documents index' }]),
+      () => index.discard(['new-during']),
+    ];
+    const compaction = index.compactIfWorthIt(async () => {
+      changes[pauses++]?.();
+      assert.ok(index.search('vacuum documents', 5).length > 0, 'searches answer during a compaction');
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+    await compaction;
+    assert.ok(pauses >= changes.length, `the compaction paused ${pauses} times`);
+    reference.add(docs.slice(0, 10).map((d) => ({ ...d, text: `${d.text}\n// changed during compaction: vacuum` })));
+    reference.discard(docs.slice(20, 25).map((d) => d.id));
+    reference.add([{ id: 'new-kept', path: 'src/kept.ts', text: 'keptArrival removed documents index' }]);
+    await reference.settle();
+    assert.equal(index.size, reference.size);
+    assertSameAsReference(index, reference);
+    assert.equal(index.search('keptArrival', 5)[0]?.id, 'new-kept');
+    assert.ok(index.search('lateArrival', 5).every((m) => m.id !== 'new-during'), 'a chunk added and discarded during the compaction stays gone');
+    // And once more, with no compaction under way: still the same.
+    await index.compactIfWorthIt();
+    assertSameAsReference(index, reference);
   });
 
   it('round-trips through a snapshot: the same answers, and it keeps taking changes', async () => {
