@@ -13,11 +13,20 @@ const reportStart = (reply: StartReply): void => port.postMessage(reply);
 
 InThreadChunker.open(grammarDir).then(
   (chunker) => {
+    // Strictly one request after another (a grammar loads asynchronously): the pool counts on replies
+    // in order, and on a worker that dies having died on its oldest unanswered request.
+    const answer = async ({ id, path, text, options }: ChunkRequest): Promise<void> => {
+      let reply: ChunkReply;
+      try {
+        reply = { id, chunks: await chunker.chunk(path, text, options) };
+      } catch (err) {
+        reply = { id, error: err instanceof Error ? err.message : String(err) };
+      }
+      port.postMessage(reply);
+    };
+    let previous: Promise<void> = Promise.resolve();
     port.on('message', (request: ChunkRequest) => {
-      chunker.chunk(request.path, request.text, request.options).then(
-        (chunks) => port.postMessage({ id: request.id, chunks } satisfies ChunkReply),
-        (err: unknown) => port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies ChunkReply),
-      );
+      previous = previous.then(() => answer(request));
     });
     reportStart({ ready: true });
   },

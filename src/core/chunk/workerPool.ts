@@ -1,7 +1,8 @@
 // A few worker threads that chunk files (chunkWorker.ts), so tree-sitter runs beside the thread that
-// indexes instead of blocking it. One file per worker at a time: a worker that dies takes exactly one
-// file with it, which fails with a ChunkingError, and a fresh worker takes its place. Idle workers
-// are unref'd, so they never keep a process alive; `dispose` terminates them.
+// indexes instead of blocking it. Each worker holds a few requests and answers them strictly in
+// order, so it keeps working while the calling thread is busy, and a worker that dies is known to
+// have died on its oldest unanswered file: that file fails with a ChunkingError, the others go to a
+// fresh worker. Idle workers are unref'd, so they never keep a process alive; `dispose` ends them.
 import { Worker } from 'node:worker_threads';
 import type { Chunk } from '../types';
 import type { ChunkOptions } from './inThread';
@@ -43,9 +44,16 @@ interface Task {
   reject(err: Error): void;
 }
 
+/**
+ * Requests a worker holds at once. Chunking a file takes a few milliseconds; the calling thread may
+ * be busy for tens (a store commit), and the worker should not run dry meanwhile.
+ */
+const REQUESTS_PER_WORKER = 8;
+
 interface PoolWorker {
   thread: Worker;
-  task?: Task;
+  /** Sent and not answered yet, oldest first: the worker is chunking the first. */
+  tasks: Task[];
   /** What the thread reported before it stopped (an uncaught error), for the error of its task. */
   lastError?: string;
 }
@@ -77,9 +85,9 @@ export class ChunkWorkerPool {
     return pool;
   }
 
-  /** Workers running now; 0 once every worker failed to restart (requests then run in the calling thread). */
+  /** Workers running or starting; 0 once none could restart (requests then run in the calling thread). */
   get size(): number {
-    return this.workers.size;
+    return this.workers.size + this.starting.size;
   }
 
   run(path: string, text: string, options: ChunkOptions): Promise<Chunk[]> {
@@ -98,18 +106,21 @@ export class ChunkWorkerPool {
     for (const task of this.queue.splice(0)) task.reject(disposedError());
     const workers = [...this.workers];
     this.workers.clear();
-    for (const worker of workers) worker.task?.reject(disposedError());
-    await Promise.all([...workers.map((worker) => worker.thread), ...this.starting].map((thread) => thread.terminate()));
+    for (const worker of workers) for (const task of worker.tasks.splice(0)) task.reject(disposedError());
+    const threads = [...workers.map((worker) => worker.thread), ...this.starting];
+    this.starting.clear();
+    await Promise.all(threads.map((thread) => thread.terminate()));
   }
 
+  /** Hands waiting requests to the least busy workers. */
   private dispatch(): void {
-    for (const worker of this.workers) {
-      if (worker.task) continue;
-      const task = this.queue.shift();
-      if (!task) return;
-      worker.task = task;
-      worker.thread.ref(); // a file is being chunked: the process waits for it
-      worker.thread.postMessage(task.request);
+    while (this.queue.length > 0) {
+      let idlest: PoolWorker | undefined;
+      for (const worker of this.workers) if (!idlest || worker.tasks.length < idlest.tasks.length) idlest = worker;
+      if (!idlest || idlest.tasks.length >= REQUESTS_PER_WORKER) break;
+      const task = this.queue.shift()!;
+      if (idlest.tasks.push(task) === 1) idlest.thread.ref(); // files are being chunked: the process waits for them
+      idlest.thread.postMessage(task.request);
     }
     if (this.workers.size === 0 && this.starting.size === 0) {
       for (const { request, resolve, reject } of this.queue.splice(0)) this.fallback(request.path, request.text, request.options).then(resolve, reject);
@@ -126,7 +137,7 @@ export class ChunkWorkerPool {
         reject(new Error(`cannot start a chunk worker from ${this.script}: ${message(err)}`));
         return;
       }
-      const worker: PoolWorker = { thread };
+      const worker: PoolWorker = { thread, tasks: [] };
       this.starting.add(thread);
       let started = false;
       thread.on('message', (reply: StartReply | ChunkReply) => {
@@ -165,9 +176,8 @@ export class ChunkWorkerPool {
   }
 
   private finish(worker: PoolWorker, reply: ChunkReply): void {
-    const task = worker.task;
-    worker.task = undefined;
-    worker.thread.unref();
+    const task = worker.tasks.shift();
+    if (worker.tasks.length === 0) worker.thread.unref();
     if (task) {
       if ('error' in reply) task.reject(new ChunkingError(task.request.path, reply.error));
       else task.resolve(reply.chunks);
@@ -175,12 +185,18 @@ export class ChunkWorkerPool {
     this.dispatch();
   }
 
-  /** A worker stopped: its file fails, and a fresh worker takes its place (or, if none can start, the fallback). */
+  /**
+   * A worker stopped: the file it was chunking fails, the files it held go back to the front of the
+   * queue, and a fresh worker takes its place (or, if none can start, the fallback).
+   */
   private lost(worker: PoolWorker, code: number): void {
-    if (!this.workers.delete(worker)) return; // disposed: its task was already rejected
+    if (!this.workers.delete(worker)) return; // disposed: its tasks were already rejected
+    const [current, ...held] = worker.tasks;
+    this.queue.unshift(...held);
     const reason = worker.lastError ?? `exit code ${code}`;
-    worker.task?.reject(new ChunkingError(worker.task.request.path, `the chunk worker stopped while chunking it (${reason})`));
+    current?.reject(new ChunkingError(current.request.path, `the chunk worker stopped while chunking it (${reason})`));
     this.spawn().catch(() => this.dispatch());
+    this.dispatch(); // to the other workers, if any
   }
 }
 

@@ -1,13 +1,22 @@
-// A chunk worker that fails on purpose, for the pool tests: it exits on a file whose path contains
-// `crash-me` and throws outside any handler on one containing `throw-me`. The real worker (imported
-// below) chunks every other file; its own listener comes after this one. Mocha, given this folder,
-// loads the file on the main thread too, where it does nothing.
-import { isMainThread, parentPort } from 'node:worker_threads';
+// A chunk worker that fails on purpose, for the pool tests. While chunking a file whose path contains
+// `crash-me` it exits; `uncaught-me`, it throws outside any handler (the thread dies with the error);
+// `throw-me`, chunking throws (the thread lives on). Every other file is chunked as usual. Mocha,
+// given this folder, loads the file on the main thread too, where it does nothing.
+import { isMainThread } from 'node:worker_threads';
+import { InThreadChunker } from '../../../src/core/chunk/inThread';
 
 if (!isMainThread) {
-  parentPort!.on('message', (request: { path: string }) => {
-    if (request.path.includes('crash-me')) process.exit(3);
-    if (request.path.includes('throw-me')) throw new Error(`planted failure on ${request.path}`);
-  });
+  const chunk = InThreadChunker.prototype.chunk;
+  InThreadChunker.prototype.chunk = function (path, text, options) {
+    if (path.includes('crash-me')) process.exit(3);
+    if (path.includes('uncaught-me')) {
+      setImmediate(() => {
+        throw new Error(`planted crash on ${path}`);
+      });
+      return new Promise(() => undefined); // never answers: the thread dies first
+    }
+    if (path.includes('throw-me')) throw new Error(`planted failure on ${path}`);
+    return chunk.call(this, path, text, options);
+  };
   void import('../../../src/core/chunk/chunkWorker');
 }

@@ -118,8 +118,8 @@ describe('Chunker on worker threads', function () {
     assert.equal(chunker.workerCount, 1);
   });
 
-  it('turns an exception thrown in a worker into a ChunkingError for that file, with the message', async () => {
-    const chunker = await pool(2, CRASHING_WORKER);
+  it('fails a file whose chunking throws in the worker, with the message, and keeps the worker', async () => {
+    const chunker = await pool(1, CRASHING_WORKER);
     const [thrown, fine] = await Promise.allSettled([
       chunker.chunk('lib/throw-me.py', 'def f():\n    return 1\n'),
       chunker.chunk('lib/fine.py', 'def g():\n    return 2\n'),
@@ -127,9 +127,26 @@ describe('Chunker on worker threads', function () {
     assert.equal(thrown.status, 'rejected');
     const err = (thrown as PromiseRejectedResult).reason as ChunkingError;
     assert.ok(err instanceof ChunkingError);
-    assert.match(err.message, /lib\/throw-me\.py could not be chunked: .*planted failure on lib\/throw-me\.py/);
+    assert.equal(err.message, 'Lore chunker: lib/throw-me.py could not be chunked: planted failure on lib/throw-me.py');
     assert.equal(fine.status, 'fulfilled');
     assert.deepEqual((fine as PromiseFulfilledResult<unknown>).value, await inThread.chunk('lib/fine.py', 'def g():\n    return 2\n', { maxTokens: 384 }));
+    assert.equal(chunker.workerCount, 1);
+  });
+
+  it('fails the file a worker dies on with the error that killed it, even with two workers busy', async () => {
+    const chunker = await pool(2, CRASHING_WORKER);
+    const files = realFiles().slice(0, 20);
+    const doomed = { path: 'src/uncaught-me.ts', text: files[0].text };
+    const results = await Promise.allSettled([...files.slice(0, 10), doomed, ...files.slice(10)].map((file) => chunker.chunk(file.path, file.text)));
+    const err = (results[10] as PromiseRejectedResult).reason as ChunkingError;
+    assert.ok(err instanceof ChunkingError, String(err));
+    assert.match(err.message, /src\/uncaught-me\.ts could not be chunked: the chunk worker stopped while chunking it \(planted crash on src\/uncaught-me\.ts\)/);
+    const others = results.filter((_, i) => i !== 10);
+    for (let i = 0; i < files.length; i++) {
+      assert.equal(others[i].status, 'fulfilled', files[i].path);
+      assert.deepEqual((others[i] as PromiseFulfilledResult<unknown>).value, await inThread.chunk(files[i].path, files[i].text, { maxTokens: 384 }));
+    }
+    assert.equal(chunker.workerCount, 2);
   });
 
   it('chunks in the calling thread, with the same results, when no worker can start, and says why', async () => {
