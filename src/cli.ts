@@ -11,7 +11,7 @@ import { DEFAULT_MAX_FILE_BYTES, defaultStoreDir, openWorkspaceIndex, type Works
 const USAGE = `Usage:
   lore index  <folder> [--store DIR] [--host URL] [--embed-model NAME] [--no-embed] [--json]
   lore query  <folder> <question> [-k N] [--store DIR] [--host URL] [--json]
-  lore ask    <folder> <question> [--model NAME] [--host URL] [--store DIR] [-k N]
+  lore ask    <folder> <question> [--model NAME] [--host URL] [--store DIR] [-k N] [--rerank]
   lore status <folder> [--store DIR] [--json]
 
 The Ollama host defaults to $OLLAMA_HOST, then http://127.0.0.1:11434.
@@ -26,7 +26,7 @@ const DEFAULT_CHAT_MODEL = 'llama3.2';
 const OPTION_SPECS = {
   index: { store: 'string', host: 'string', 'embed-model': 'string', 'no-embed': 'boolean', json: 'boolean' },
   query: { store: 'string', host: 'string', k: 'string', json: 'boolean' },
-  ask: { store: 'string', host: 'string', k: 'string', model: 'string' },
+  ask: { store: 'string', host: 'string', k: 'string', model: 'string', rerank: 'boolean' },
   status: { store: 'string', json: 'boolean' },
 } as const;
 type Command = keyof typeof OPTION_SPECS;
@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
       case 'query':
         return await runQuery(root, storeDir, host, question!, Number(values.k ?? 8), json, warn);
       case 'ask':
-        return await runAskCommand(root, storeDir, host, question!, (values.model as string) ?? DEFAULT_CHAT_MODEL, Number(values.k ?? 8), warn);
+        return await runAskCommand(root, storeDir, host, question!, (values.model as string) ?? DEFAULT_CHAT_MODEL, Number(values.k ?? 8), values.rerank === true, warn);
     }
   } finally {
     await index.close();
@@ -193,7 +193,7 @@ async function runQuery(root: string, storeDir: string, host: string, question: 
   }
 }
 
-async function runAskCommand(root: string, storeDir: string, host: string, question: string, model: string, k: number, warn: (l: string) => void): Promise<number> {
+async function runAskCommand(root: string, storeDir: string, host: string, question: string, model: string, k: number, rerank: boolean, warn: (l: string) => void): Promise<number> {
   const { index } = await openForSearch(root, storeDir, host, warn);
   try {
     const answer = await runAsk({
@@ -203,6 +203,7 @@ async function runAskCommand(root: string, storeDir: string, host: string, quest
       question,
       k,
       retriever: index.retriever,
+      rerank,
       readCurrent: readFromDisk(root),
       onToken: (t) => process.stdout.write(t),
     });

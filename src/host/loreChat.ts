@@ -44,6 +44,7 @@ export class LoreChat implements ChatBackend {
         pinnedSources,
         k: SOURCES_PER_ANSWER,
         retriever: fi.index.retriever,
+        rerank: settings.rerank,
         readCurrent,
         signal,
         onInstructions: (paths) => sink.instructionsUsed(paths),

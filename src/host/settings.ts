@@ -13,6 +13,7 @@ export interface LoreSettings {
   embedBatchSize: number;
   embedConcurrency: number;
   indexingEnabled: boolean;
+  rerank: boolean;
 }
 
 export function readSettings(folder?: vscode.WorkspaceFolder): LoreSettings {
@@ -36,6 +37,7 @@ export function readSettings(folder?: vscode.WorkspaceFolder): LoreSettings {
     embedBatchSize: clamp(cfg.get<number>('embedBatchSize') ?? 16, 1, 256),
     embedConcurrency: clamp(cfg.get<number>('embedConcurrency') ?? 1, 1, 8),
     indexingEnabled: cfg.get<boolean>('indexing.enabled') ?? true,
+    rerank: cfg.get<boolean>('rerank') === true,
   };
 }
 
