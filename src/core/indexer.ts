@@ -3,6 +3,7 @@
 // file is searchable at once, and embedding catches up whenever Ollama is reachable.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ChunkingError, type Chunker } from './chunk';
 import type { Embedder, EmbeddingCache } from './embed';
@@ -60,8 +61,15 @@ export interface EmbedProblem {
 
 /** Files committed to the store per write: large enough to amortise shard writes, small enough to show progress. */
 const COMMIT_BATCH_FILES = 64;
-/** Chunks embedded per catch-up round before their vectors are committed, so progress survives a crash. */
-const EMBED_COMMIT_CHUNKS = 256;
+/**
+ * Chunks embedded per catch-up round before their vectors are committed, so progress survives a
+ * crash. A round that took under EMBED_FAST_ROUND_MS (vectors from the cache, a fast model) doubles
+ * the next one, up to the maximum: fewer, larger commits rewrite each shard fewer times, and a crash
+ * still loses about a second of embedding at most.
+ */
+const EMBED_ROUND_CHUNKS = 256;
+const EMBED_MAX_ROUND_CHUNKS = 4096;
+const EMBED_FAST_ROUND_MS = 1000;
 const DEFAULT_CHUNK_TOKENS = 384;
 /** Files read and chunked ahead of the one being committed: enough to keep the disk and the chunk workers busy. */
 const READ_AHEAD_FILES = 32;
@@ -189,11 +197,16 @@ export class Indexer {
     try {
       if (await store.useEmbedModel(embedder.model)) this.options.log?.(`Embedding model is now ${embedder.model}: vectors will be rebuilt.`);
       const pending = await store.chunksWithoutVectors();
-      for (let i = 0; i < pending.length; i += EMBED_COMMIT_CHUNKS) {
+      let roundChunks = EMBED_ROUND_CHUNKS;
+      for (let done = 0; done < pending.length; ) {
         signal?.throwIfAborted();
-        onProgress?.({ phase: 'embedding', done: i, total: pending.length });
-        const batch = pending.slice(i, i + EMBED_COMMIT_CHUNKS);
+        onProgress?.({ phase: 'embedding', done, total: pending.length });
+        const batch = pending.slice(done, done + roundChunks);
+        done += batch.length;
+        const roundStarted = performance.now();
         const vectors = await embedder.embed(batch.map((c) => ({ hash: c.hash, text: embeddingText(c) })), signal);
+        const fast = performance.now() - roundStarted < EMBED_FAST_ROUND_MS;
+        roundChunks = fast ? Math.min(2 * roundChunks, EMBED_MAX_ROUND_CHUNKS) : EMBED_ROUND_CHUNKS;
         // The model embeds the next batch while the store writes this one; one write at a time.
         await saving;
         saving = store.setVectors(new Map(batch.map((c, j) => [c.id, vectors[j]])), embedder.model);

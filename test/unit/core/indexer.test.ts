@@ -236,6 +236,22 @@ describe('Indexer (real store, chunker and Ollama-API server)', function () {
     }
   });
 
+  it('embeds every chunk when the catch-up takes rounds of growing size, reporting progress in order', async () => {
+    const lines = (file: number) => Array.from({ length: 40 }, (_, row) => `line ${row} of file ${file}: ${'word '.repeat(8)}`).join('\n');
+    writeTree(root, Object.fromEntries(Array.from({ length: 60 }, (_, file) => [`notes/n${file}.txt`, lines(file)])));
+    const cache = await EmbeddingCache.open(path.join(storeDir, 'embeddings', 'm.bin'), 'nomic-embed-text');
+    const embedder = new Embedder({ host: ollama.url, model: 'nomic-embed-text', batchSize: 64, retryBaseMs: 1, maxRetries: 1, requestTimeoutMs: 5000 }, cache);
+    const indexer = new Indexer({ root, store, chunker, embedder, embedCache: cache, maxFileBytes: 1 << 20, chunkTokens: 64 });
+    const done: number[] = [];
+    const result = await indexer.syncAll({ onProgress: (p) => p.phase === 'embedding' && done.push(p.done) });
+    assert.ok(result.chunks > 1000, `${result.chunks} chunks`);
+    assert.equal(result.mode, 'hybrid');
+    assert.equal((await store.stats()).vectors, result.chunks);
+    assert.equal(result.embedded, result.chunks);
+    assert.deepEqual(done, [...done].sort((a, b) => a - b));
+    assert.equal(done[done.length - 1], result.chunks);
+  });
+
   it('lists files it skipped with a reason', async () => {
     writeTree(root, { 'assets/blob.ts': Buffer.from([0, 1, 2, 3, 0, 0, 7, 8]) });
     const { indexer } = await makeIndexer();
