@@ -2,13 +2,15 @@
 // code in node_modules (see corpora.ts). Indexes each corpus with Lore's real pipeline (scanner,
 // chunker, store) into a temp store, asks every question, prints a Markdown table and writes
 // eval/results.json. The hybrid rows use the test Ollama server's hashed bag-of-words embeddings:
-// they prove the plumbing, they are not a quality figure.
+// they prove the plumbing, they are not a quality figure. With `--ollama` they use a real Ollama's
+// embeddings, and `--rerank` adds rows reranked by its chat model (options.ts lists the options).
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Chunker } from '../src/core/chunk';
+import { Embedder, ModelMissingError, OllamaUnavailableError } from '../src/core/embed';
 import { Indexer } from '../src/core/indexer';
-import { lexicalQueryFor, Retriever } from '../src/core/retrieve';
+import { DEFAULT_RERANK_CANDIDATES, lexicalQueryFor, Retriever } from '../src/core/retrieve';
 import { LoreStore } from '../src/core/store';
 import type { Chunk } from '../src/core/types';
 import { openWorkspaceIndex } from '../src/core/workspaceIndex';
@@ -17,11 +19,18 @@ import { makeTempDir, removeDir } from '../test/support/tempTree';
 import { Bm25Baseline } from './bm25Baseline';
 import { buildDocCommentsCorpus, buildLintRulesCorpus, type Corpus, type EvalQuery } from './corpora';
 import { firstGoldRank, metricsOf, ratioTo, type Metrics } from './metrics';
+import { evenSample, EVAL_USAGE, EvalUsageError, parseEvalOptions, type EvalOptions } from './options';
+import { EvalReranker, wordOverlapReply } from './rerankEval';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const TOP = 10;
 const BASELINE = 'BM25 baseline';
 const BASELINE_WITH_PATHS = 'BM25 + paths';
+
+/** The Ollama given with --ollama cannot serve the run. */
+class EvalSetupError extends Error {
+  override name = 'EvalSetupError';
+}
 
 interface Row {
   corpus: string;
@@ -37,21 +46,43 @@ interface Ranks {
   chunk: Array<number | undefined>;
 }
 
-/** `--lexical-only` skips the hybrid plumbing check (quicker while tuning the lexical side). */
-async function main(lexicalOnly: boolean): Promise<void> {
+/** Where the hybrid rows get their embeddings: a real Ollama, or the test server (plumbing only). */
+interface Embeddings {
+  host: string;
+  model: string;
+  real: boolean;
+}
+
+async function main(options: EvalOptions): Promise<void> {
   const started = performance.now();
   const work = makeTempDir('lore-eval-');
   const rows: Row[] = [];
   const latencies: number[] = [];
   const corpora: Array<Corpus & { chunks: number }> = [];
   const fake = await FakeOllama.start();
+  let reranker: EvalReranker | undefined;
   try {
+    const embeddings: Embeddings = options.ollama ? { host: options.ollama.host, model: options.ollama.embedModel, real: true } : { host: fake.url, model: 'nomic-embed-text', real: false };
+    // A real Ollama that cannot embed is found out now, not after the first corpus's lexical run.
+    if (embeddings.real && !options.lexicalOnly) {
+      const probe = await new Embedder({ host: embeddings.host, model: embeddings.model }).probe();
+      if (!probe.ok) throw new EvalSetupError(probe.message);
+    }
+    if (options.rerank?.kind === 'ollama') {
+      const model = options.rerank.chatModel;
+      reranker = await EvalReranker.open({ host: embeddings.host, model, timeoutMs: options.rerank.timeoutMs, label: model });
+    } else if (options.rerank?.kind === 'plumbing') {
+      fake.chat.reply = wordOverlapReply;
+      const note = 'plumbing only: the test server ranks by shared words, not a quality figure';
+      reranker = await EvalReranker.open({ host: fake.url, model: 'llama3.2', timeoutMs: options.rerank.timeoutMs, label: 'plumbing', note });
+    }
     const builders = [buildLintRulesCorpus, buildDocCommentsCorpus];
     for (const build of builders) {
       const root = path.join(work, `corpus-${corpora.length}`);
-      const corpus = build(root);
-      const chunks = await lexicalRun(corpus, root, path.join(work, `store-${corpora.length}`), rows, latencies);
-      if (!lexicalOnly) await hybridRun(corpus, root, path.join(work, `hybrid-${corpora.length}`), fake.url, rows);
+      const built = build(root);
+      const corpus = options.sample ? { ...built, queries: evenSample(built.queries, options.sample) } : built;
+      const chunks = await lexicalRun(corpus, root, path.join(work, `store-${corpora.length}`), rows, latencies, reranker);
+      if (!options.lexicalOnly) await hybridRun(corpus, root, path.join(work, `hybrid-${corpora.length}`), embeddings, rows, reranker);
       corpora.push({ ...corpus, chunks });
     }
   } finally {
@@ -66,29 +97,66 @@ async function main(lexicalOnly: boolean): Promise<void> {
     medianMs: round(latencies[Math.floor(latencies.length / 2)] ?? 0, 2),
     p95Ms: round(latencies[Math.floor(latencies.length * 0.95)] ?? 0, 2),
   };
+  const rerankSummary = reranker && summarizeRerank(reranker);
   const report = {
-    generatedBy: 'npm run eval',
+    generatedBy: `npm run eval${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     node: process.version,
     corpora: corpora.map(({ name, description, files, chunks, queries }) => ({ name, description, files, chunks, questions: queries.length })),
     notes: [
       'recall@k: share of questions with a gold answer in the top k; MRR: mean 1/rank of the first gold answer within the top 10.',
       'file level: ranked files; chunk level: ranked excerpts, a hit when one spans the gold line.',
       'ratio: the figure divided by the plain BM25 baseline on the same corpus and level.',
-      'hybrid rows use the test Ollama server (hashed bag-of-words embeddings): they prove the plumbing and are not a quality figure.',
+      options.ollama
+        ? `hybrid rows use ${options.ollama.embedModel} on the Ollama at ${options.ollama.host}.`
+        : 'hybrid rows use the test Ollama server (hashed bag-of-words embeddings): they prove the plumbing and are not a quality figure.',
+      ...(reranker
+        ? [`"+ rerank" rows: the top ${DEFAULT_RERANK_CANDIDATES} excerpts reranked by the chat model (${reranker.label}), chunk level only; a call that failed or timed out keeps the retrieval order and is counted in rerank.fallbacks.`]
+        : []),
+      ...(options.sample ? [`${options.sample} evenly spaced questions per corpus (--sample).`] : []),
     ],
     lexicalSearchLatency: latency,
+    ...(rerankSummary ? { rerank: rerankSummary } : {}),
     rows: rows.map((r) => ({ ...r, metrics: roundMetrics(r.metrics), ratio: r.ratio && roundRatio(r.ratio) })),
     durationSeconds: round((performance.now() - started) / 1000, 1),
   };
-  writeFileSync(path.resolve(__dirname, '../../eval/results.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.resolve(__dirname, '../../eval', options.resultsFile), `${JSON.stringify(report, null, 2)}\n`);
   console.log(markdownTable(rows));
   console.log(`\nLexical search latency over ${latency.queries} queries: median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms.`);
+  if (rerankSummary) {
+    const reasons = Object.entries(rerankSummary.fallbacks).map(([reason, n]) => `${n}x ${reason}`).join('; ');
+    console.log(
+      `Rerank (${reranker!.label}): ${rerankSummary.calls} calls, median ${rerankSummary.medianMs} ms, p95 ${rerankSummary.p95Ms} ms; ` +
+        `kept the retrieval order on ${rerankSummary.fallbackCount}${reasons ? ` (${reasons})` : ''}.`,
+    );
+  }
   console.log(`Corpora: ${report.corpora.map((c) => `${c.name} (${c.files} files, ${c.chunks} chunks, ${c.questions} questions)`).join('; ')}.`);
-  console.log(`Wrote eval/results.json in ${report.durationSeconds} s.`);
+  console.log(`Wrote eval/${options.resultsFile} in ${report.durationSeconds} s.`);
+}
+
+function summarizeRerank(reranker: EvalReranker) {
+  const { calls, fallbacks, latencies } = reranker.stats;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    calls,
+    medianMs: round(sorted[Math.floor(sorted.length / 2)] ?? 0, 1),
+    p95Ms: round(sorted[Math.floor(sorted.length * 0.95)] ?? 0, 1),
+    fallbackCount: [...fallbacks.values()].reduce((a, b) => a + b, 0),
+    fallbacks: Object.fromEntries([...fallbacks].sort((a, b) => b[1] - a[1])),
+  };
+}
+
+/** A chunk-level row of reranked excerpts, next to the rows of the retrieval it reranks. */
+async function addRerankRow(reranker: EvalReranker, retriever: Retriever, corpus: Corpus, system: string, rows: Row[]): Promise<void> {
+  const ranks = await reranker.firstGoldRanks(retriever, corpus.queries, TOP, (r, query) => spansGold(r.chunk, query), (done) =>
+    process.stderr.write(`eval: ${corpus.name}, ${system}: ${done}/${corpus.queries.length} questions\n`),
+  );
+  const baseline = rows.find((r) => r.corpus === corpus.name && r.level === 'chunk' && r.system === BASELINE)!.metrics;
+  const metrics = metricsOf(ranks);
+  rows.push({ corpus: corpus.name, system, level: 'chunk', metrics, ratio: ratioTo(metrics, baseline), ...(reranker.note ? { note: reranker.note } : {}) });
 }
 
 /** Lore lexical-only and the BM25 baselines on one corpus; returns the number of chunks indexed. */
-async function lexicalRun(corpus: Corpus, root: string, storeDir: string, rows: Row[], latencies: number[]): Promise<number> {
+async function lexicalRun(corpus: Corpus, root: string, storeDir: string, rows: Row[], latencies: number[], reranker?: EvalReranker): Promise<number> {
   const store = await LoreStore.open(storeDir);
   try {
     const indexer = new Indexer({ root, store, chunker: await Chunker.create(), maxFileBytes: MAX_FILE_BYTES });
@@ -128,16 +196,25 @@ async function lexicalRun(corpus: Corpus, root: string, storeDir: string, rows: 
         rows.push({ corpus: corpus.name, system, level, metrics, ratio: ratioTo(metrics, baseline) });
       }
     }
+    if (reranker) await addRerankRow(reranker, retriever, corpus, `Lore lexical + rerank (${reranker.label})`, rows);
     return chunks.length;
   } finally {
     await store.close();
   }
 }
 
-/** Lore hybrid through the real embedder and Ollama API against the test server: plumbing only. */
-async function hybridRun(corpus: Corpus, root: string, storeDir: string, host: string, rows: Row[]): Promise<void> {
-  const workspace = await openWorkspaceIndex({ root, storeDir, host, embedModel: 'nomic-embed-text', maxFileBytes: MAX_FILE_BYTES, embedBatchSize: 64 });
+/** Lore hybrid through the real embedder and Ollama API: against the test server, plumbing only. */
+async function hybridRun(corpus: Corpus, root: string, storeDir: string, embeddings: Embeddings, rows: Row[], reranker?: EvalReranker): Promise<void> {
+  const { host, model, real } = embeddings;
+  // A real model is used as Lore uses it (default batch size, chunks fitted to its context); the
+  // test server's figures stay comparable with earlier runs.
+  const workspace = await openWorkspaceIndex({ root, storeDir, host, embedModel: model, maxFileBytes: MAX_FILE_BYTES, embedBatchSize: real ? undefined : 64 });
   try {
+    if (real) {
+      const probe = await workspace.probeEmbeddings();
+      if (probe && !probe.ok) throw new EvalSetupError(probe.message);
+      process.stderr.write(`eval: ${corpus.name}: embedding with ${model} at ${host}\n`);
+    }
     const run = await workspace.indexer.syncAll();
     if (run.mode !== 'hybrid') throw new Error(`hybrid run indexed in ${run.mode} mode: ${run.embedError?.message ?? 'no vectors'}`);
     const ranks: Ranks = { file: [], chunk: [] };
@@ -148,12 +225,14 @@ async function hybridRun(corpus: Corpus, root: string, storeDir: string, host: s
       const { results } = await workspace.retriever.retrieve(query.question, { k: TOP });
       ranks.chunk.push(firstGoldRank(results, (r) => spansGold(r.chunk, query)));
     }
-    const note = 'plumbing only: test server embeddings, not a quality figure';
+    const system = real ? `Lore hybrid (${model})` : 'Lore hybrid (fake embeddings)';
+    const note = real ? {} : { note: 'plumbing only: test server embeddings, not a quality figure' };
     for (const level of ['file', 'chunk'] as const) {
       const baseline = rows.find((r) => r.corpus === corpus.name && r.level === level && r.system === BASELINE)!.metrics;
       const metrics = metricsOf(ranks[level]);
-      rows.push({ corpus: corpus.name, system: 'Lore hybrid (fake embeddings)', level, metrics, ratio: ratioTo(metrics, baseline), note });
+      rows.push({ corpus: corpus.name, system, level, metrics, ratio: ratioTo(metrics, baseline), ...note });
     }
+    if (reranker) await addRerankRow(reranker, workspace.retriever, corpus, `${system} + rerank (${reranker.label})`, rows);
   } finally {
     await workspace.close();
   }
@@ -224,7 +303,8 @@ function markdownTable(rows: Row[]): string {
         `${withRatio(m.mrr.toFixed(3), r.ratio?.mrr)} |`,
     );
   }
-  lines.push('', '(x): ratio to the BM25 baseline on the same corpus and level. *: test-server embeddings, proves the plumbing only, not a quality figure.');
+  const notes = [...new Set(rows.flatMap((r) => (r.note ? [r.note] : [])))];
+  lines.push('', `(x): ratio to the BM25 baseline on the same corpus and level.${notes.length ? ` *: ${notes.join('; ')}.` : ''}`);
   return lines.join('\n');
 }
 
@@ -241,7 +321,22 @@ function roundRatio(r: ReturnType<typeof ratioTo>): Record<string, number | unde
   return Object.fromEntries(Object.entries(r).map(([key, value]) => [key, value === undefined ? undefined : round(value, 3)]));
 }
 
-main(process.argv.includes('--lexical-only')).catch((error) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : String(error));
-  process.exitCode = 1;
-});
+function start(argv: string[]): void {
+  let options: EvalOptions;
+  try {
+    options = parseEvalOptions(argv);
+  } catch (error) {
+    if (!(error instanceof EvalUsageError)) throw error;
+    console.error(`eval: ${error.message}\n\n${EVAL_USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  main(options).catch((error) => {
+    // Ollama's state (down, a model not pulled) is the user's to fix: the message says how, a stack trace would not.
+    const forUser = error instanceof EvalSetupError || error instanceof ModelMissingError || error instanceof OllamaUnavailableError;
+    console.error(forUser ? `eval: ${error.message}` : error instanceof Error ? error.stack ?? error.message : String(error));
+    process.exitCode = 1;
+  });
+}
+
+start(process.argv.slice(2));
