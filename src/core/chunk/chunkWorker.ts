@@ -15,12 +15,12 @@ InThreadChunker.open(grammarDir).then(
   (chunker) => {
     // Strictly one request after another (a grammar loads asynchronously): the pool counts on replies
     // in order, and on a worker that dies having died on its oldest unanswered request.
-    const answer = async ({ id, path, text, options }: ChunkRequest): Promise<void> => {
+    const answer = async ({ path, text, options }: ChunkRequest): Promise<void> => {
       let reply: ChunkReply;
       try {
-        reply = { id, chunks: await chunker.chunk(path, text, options) };
+        reply = { chunks: await chunker.chunk(path, text, options) };
       } catch (err) {
-        reply = { id, error: err instanceof Error ? err.message : String(err) };
+        reply = { error: err instanceof Error ? err.message : String(err) };
       }
       port.postMessage(reply);
     };

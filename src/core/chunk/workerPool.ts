@@ -16,13 +16,13 @@ export interface WorkerStart {
 export type StartReply = { ready: true } | { failed: string };
 
 export interface ChunkRequest {
-  id: number;
   path: string;
   text: string;
   options: ChunkOptions;
 }
 
-export type ChunkReply = { id: number; chunks: Chunk[] } | { id: number; error: string };
+/** Replies come in the order of the requests. */
+export type ChunkReply = { chunks: Chunk[] } | { error: string };
 
 /** One file could not be chunked (its worker died on it, or chunking threw); other files are unaffected. */
 export class ChunkingError extends Error {
@@ -63,7 +63,6 @@ export class ChunkWorkerPool {
   /** Threads started but not ready yet: requests wait for them rather than fall back. */
   private readonly starting = new Set<Worker>();
   private readonly queue: Task[] = [];
-  private nextId = 0;
   private disposed = false;
 
   private constructor(
@@ -94,7 +93,7 @@ export class ChunkWorkerPool {
     if (this.disposed) return Promise.reject(disposedError());
     if (this.workers.size === 0 && this.starting.size === 0) return this.fallback(path, text, options);
     return new Promise<Chunk[]>((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, path, text, options }, resolve, reject });
+      this.queue.push({ request: { path, text, options }, resolve, reject });
       this.dispatch();
     });
   }
