@@ -3,6 +3,7 @@
 // quality figures for embeddings and the chat-model rerank need a real Ollama: `--ollama`.
 import { parseArgs } from 'node:util';
 import { normalizeHost } from '../src/core/embed';
+import { DEFAULT_RRF_K, type FusionSettings } from '../src/core/retrieve';
 
 export const EVAL_USAGE = `Usage: npm run eval -- [options]
   --lexical-only              skip the hybrid rows
@@ -13,6 +14,8 @@ export const EVAL_USAGE = `Usage: npm run eval -- [options]
   --rerank-timeout-ms N       per rerank call (default 8000, as in Lore); past it the retrieval order counts
   --rerank-plumbing           without --ollama: rerank rows against the test server (proves the plumbing only)
   --sample N                  N evenly spaced questions per corpus (a real chat model is slow over ~900 questions)
+  --rrf-k N                   hybrid fusion: RRF's rank offset (default 60)
+  --vector-weight W           hybrid fusion: weight of the vector ranking against the lexical one's 1 (default 1)
 Runs with options other than --lexical-only write eval/results.local.json, not the committed eval/results.json.`;
 
 export class EvalUsageError extends Error {
@@ -26,6 +29,8 @@ export interface EvalOptions {
   /** Rerank rows: with a real chat model, or against the test server ('plumbing'). */
   rerank?: { kind: 'ollama'; chatModel: string; timeoutMs?: number } | { kind: 'plumbing'; timeoutMs?: number };
   sample?: number;
+  /** Hybrid fusion other than Lore's default, to tune it on a real embedding model. */
+  fusion?: FusionSettings;
   /** File name under eval/ the report goes to. */
   resultsFile: 'results.json' | 'results.local.json';
 }
@@ -46,6 +51,8 @@ export function parseEvalOptions(argv: string[]): EvalOptions {
         'rerank-timeout-ms': { type: 'string' },
         'rerank-plumbing': { type: 'boolean' },
         sample: { type: 'string' },
+        'rrf-k': { type: 'string' },
+        'vector-weight': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -77,8 +84,16 @@ export function parseEvalOptions(argv: string[]): EvalOptions {
       ? { kind: 'plumbing', timeoutMs }
       : undefined;
   const sample = values.sample === undefined ? undefined : positiveInteger(values.sample, '--sample');
-  const recordRun = !ollama && !rerank && sample === undefined;
-  return { lexicalOnly: values['lexical-only'] === true, ollama, rerank, sample, resultsFile: recordRun ? 'results.json' : 'results.local.json' };
+  if ((values['rrf-k'] !== undefined || values['vector-weight'] !== undefined) && values['lexical-only']) throw new EvalUsageError('--rrf-k and --vector-weight tune the hybrid rows, which --lexical-only skips');
+  const fusion: FusionSettings | undefined =
+    values['rrf-k'] === undefined && values['vector-weight'] === undefined
+      ? undefined
+      : {
+          rrfK: values['rrf-k'] === undefined ? DEFAULT_RRF_K : nonNegativeNumber(values['rrf-k'], '--rrf-k'),
+          vectorWeight: values['vector-weight'] === undefined ? 1 : nonNegativeNumber(values['vector-weight'], '--vector-weight'),
+        };
+  const recordRun = !ollama && !rerank && sample === undefined && !fusion;
+  return { lexicalOnly: values['lexical-only'] === true, ollama, rerank, sample, fusion, resultsFile: recordRun ? 'results.json' : 'results.local.json' };
 }
 
 /** `count` questions spread evenly over `items` (all of them when there are fewer), in their order. */
@@ -90,6 +105,12 @@ export function evenSample<T>(items: readonly T[], count: number): T[] {
 function positiveInteger(text: string, name: string): number {
   if (!/^[1-9]\d{0,8}$/.test(text)) throw new EvalUsageError(`${name} takes a whole number >= 1, got '${text}'`);
   return Number(text);
+}
+
+function nonNegativeNumber(text: string, name: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new EvalUsageError(`${name} takes a number >= 0, got '${text}'`);
+  return value;
 }
 
 function nonEmpty(text: string | undefined, name: string): string | undefined {

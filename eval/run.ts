@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Chunker } from '../src/core/chunk';
 import { Embedder, ModelMissingError, OllamaUnavailableError } from '../src/core/embed';
 import { Indexer } from '../src/core/indexer';
-import { DEFAULT_RERANK_CANDIDATES, lexicalQueryFor, Retriever } from '../src/core/retrieve';
+import { DEFAULT_RERANK_CANDIDATES, lexicalQueryFor, Retriever, type FusionSettings } from '../src/core/retrieve';
 import { LoreStore } from '../src/core/store';
 import type { Chunk } from '../src/core/types';
 import { openWorkspaceIndex } from '../src/core/workspaceIndex';
@@ -82,7 +82,7 @@ async function main(options: EvalOptions): Promise<void> {
       const built = build(root);
       const corpus = options.sample ? { ...built, queries: evenSample(built.queries, options.sample) } : built;
       const chunks = await lexicalRun(corpus, root, path.join(work, `store-${corpora.length}`), rows, latencies, reranker);
-      if (!options.lexicalOnly) await hybridRun(corpus, root, path.join(work, `hybrid-${corpora.length}`), embeddings, rows, reranker);
+      if (!options.lexicalOnly) await hybridRun(corpus, root, path.join(work, `hybrid-${corpora.length}`), embeddings, rows, reranker, options.fusion);
       corpora.push({ ...corpus, chunks });
     }
   } finally {
@@ -204,7 +204,7 @@ async function lexicalRun(corpus: Corpus, root: string, storeDir: string, rows: 
 }
 
 /** Lore hybrid through the real embedder and Ollama API: against the test server, plumbing only. */
-async function hybridRun(corpus: Corpus, root: string, storeDir: string, embeddings: Embeddings, rows: Row[], reranker?: EvalReranker): Promise<void> {
+async function hybridRun(corpus: Corpus, root: string, storeDir: string, embeddings: Embeddings, rows: Row[], reranker?: EvalReranker, fusion?: FusionSettings): Promise<void> {
   const { host, model, real } = embeddings;
   // A real model is used as Lore uses it (default batch size, chunks fitted to its context); the
   // test server's figures stay comparable with earlier runs.
@@ -215,6 +215,7 @@ async function hybridRun(corpus: Corpus, root: string, storeDir: string, embeddi
       if (probe && !probe.ok) throw new EvalSetupError(probe.message);
       process.stderr.write(`eval: ${corpus.name}: embedding with ${model} at ${host}\n`);
     }
+    if (fusion) workspace.retriever.fusion = fusion;
     const run = await workspace.indexer.syncAll();
     if (run.mode !== 'hybrid') throw new Error(`hybrid run indexed in ${run.mode} mode: ${run.embedError?.message ?? 'no vectors'}`);
     const ranks: Ranks = { file: [], chunk: [] };
@@ -225,7 +226,8 @@ async function hybridRun(corpus: Corpus, root: string, storeDir: string, embeddi
       const { results } = await workspace.retriever.retrieve(query.question, { k: TOP });
       ranks.chunk.push(firstGoldRank(results, (r) => spansGold(r.chunk, query)));
     }
-    const system = real ? `Lore hybrid (${model})` : 'Lore hybrid (fake embeddings)';
+    const tuned = fusion ? `, RRF k ${fusion.rrfK}, vector weight ${fusion.vectorWeight}` : '';
+    const system = real ? `Lore hybrid (${model}${tuned})` : `Lore hybrid (fake embeddings${tuned})`;
     const note = real ? {} : { note: 'plumbing only: test server embeddings, not a quality figure' };
     for (const level of ['file', 'chunk'] as const) {
       const baseline = rows.find((r) => r.corpus === corpus.name && r.level === level && r.system === BASELINE)!.metrics;

@@ -3,8 +3,15 @@
 import type { IndexMode, RetrievedChunk, SearchHit, SearchIndex } from '../types';
 import { aggregateByFile, type FileHit } from './fileRanking';
 import { freshVersions } from './freshness';
-import { mergeNeighbourGroups, reciprocalRankFusion } from './fusion';
+import { DEFAULT_RRF_K, mergeNeighbourGroups, reciprocalRankFusion } from './fusion';
 import { lexicalQueryFor } from './queryTerms';
+
+export interface FusionSettings {
+  /** RRF's rank offset: larger flattens the difference between top and lower ranks. */
+  rrfK: number;
+  /** Weight of the vector ranking; the lexical one weighs 1. */
+  vectorWeight: number;
+}
 
 export interface RetrieveOptions {
   k: number;
@@ -41,6 +48,13 @@ export class Retriever {
     private readonly embedQuery?: (text: string, signal?: AbortSignal) => Promise<Float32Array>,
   ) {}
 
+  /**
+   * How the vector and lexical rankings are fused. Equal weights and RRF's usual k by default: the
+   * test server's embeddings cannot tune them honestly; `npm run eval -- --ollama ... --rrf-k N
+   * --vector-weight W` measures other settings on a real model (README, "Retrieval quality").
+   */
+  fusion: FusionSettings = { rrfK: DEFAULT_RRF_K, vectorWeight: 1 };
+
   async retrieve(question: string, options: RetrieveOptions): Promise<RetrieveResult> {
     const { k, signal, readCurrent } = options;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
@@ -73,11 +87,14 @@ export class Retriever {
     signal?.throwIfAborted();
     const lexicalHits = this.index.lexicalSearch(lexicalQuery, candidates);
     if (!vectorHits) return { mode: 'lexical', fused: lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] })) };
-    // Equal weights: the test server's embeddings cannot tune them honestly (README, "Retrieval quality").
-    const fused = reciprocalRankFusion([
-      { source: 'vector', hits: vectorHits },
-      { source: 'lexical', hits: lexicalHits },
-    ]);
+    const { rrfK, vectorWeight } = this.fusion;
+    const fused = reciprocalRankFusion(
+      [
+        { source: 'vector', hits: vectorHits, weight: vectorWeight },
+        { source: 'lexical', hits: lexicalHits },
+      ],
+      rrfK,
+    );
     return { mode: 'hybrid', fused };
   }
 

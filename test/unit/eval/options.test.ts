@@ -3,7 +3,7 @@ import { evenSample, EvalUsageError, parseEvalOptions } from '../../../eval/opti
 
 describe('eval options', () => {
   it('without options: the committed record, on the test server, no rerank', () => {
-    assert.deepEqual(parseEvalOptions([]), { lexicalOnly: false, ollama: undefined, rerank: undefined, sample: undefined, resultsFile: 'results.json' });
+    assert.deepEqual(parseEvalOptions([]), { lexicalOnly: false, ollama: undefined, rerank: undefined, sample: undefined, fusion: undefined, resultsFile: 'results.json' });
     assert.equal(parseEvalOptions(['--lexical-only']).resultsFile, 'results.json');
   });
 
@@ -14,10 +14,18 @@ describe('eval options', () => {
       ollama: { host: 'http://127.0.0.1:11434', embedModel: 'mxbai-embed-large' },
       rerank: { kind: 'ollama', chatModel: 'qwen2.5-coder:7b', timeoutMs: 30000 },
       sample: 50,
+      fusion: undefined,
       resultsFile: 'results.local.json',
     });
     assert.deepEqual(parseEvalOptions(['--ollama', 'http://gpu-box:11434', '--rerank']).rerank, { kind: 'ollama', chatModel: 'llama3.2', timeoutMs: undefined });
     assert.equal(parseEvalOptions(['--ollama', 'http://gpu-box:11434']).ollama?.embedModel, 'nomic-embed-text');
+  });
+
+  it('--rrf-k and --vector-weight set the hybrid fusion, defaults for the one not given, and do not overwrite the record', () => {
+    const options = parseEvalOptions(['--ollama', 'http://gpu-box:11434', '--rrf-k', '20', '--vector-weight', '1.5']);
+    assert.deepEqual(options.fusion, { rrfK: 20, vectorWeight: 1.5 });
+    assert.equal(options.resultsFile, 'results.local.json');
+    assert.deepEqual(parseEvalOptions(['--vector-weight', '0']).fusion, { rrfK: 60, vectorWeight: 0 });
   });
 
   it('--rerank-plumbing runs on the test server and does not overwrite the record', () => {
@@ -40,6 +48,10 @@ describe('eval options', () => {
     [['--ollama', 'http://h', '--embed-model', ' '], /needs a model name/],
     [['--ollama'], /argument missing/],
     [['--bogus'], /bogus/],
+    [['--rrf-k=-1'], /--rrf-k takes a number >= 0/],
+    [['--vector-weight', 'heavy'], /--vector-weight takes a number >= 0/],
+    [['--vector-weight', ''], /--vector-weight takes a number >= 0/],
+    [['--lexical-only', '--rrf-k', '10'], /--lexical-only skips/],
     [['positional'], /positional/],
   ] as Array<[string[], RegExp]>) {
     it(`rejects ${args.join(' ')}`, () => {

@@ -57,6 +57,18 @@ describe('Retriever (in-memory index)', () => {
     assert.equal(index.lexicalQueries[0], 'parseConfig parseConfig defined');
   });
 
+  it('weighs the vector ranking as its fusion settings say', async () => {
+    const { index } = corpus();
+    // The README ranks second by vector, and not at all lexically for this question.
+    const retriever = new Retriever(index, async () => Float32Array.from([0.95, 0.05, 0]));
+    const question = 'where is loadSettings?';
+    const ranks = async () => (await retriever.retrieve(question, { k: 3 })).results.map((r) => r.chunk.path);
+    const equal = await ranks();
+    assert.equal(equal[0], 'src/loader.ts', 'equal weights: the only chunk in both rankings wins');
+    retriever.fusion = { rrfK: 0, vectorWeight: 10 };
+    assert.equal((await ranks())[0], 'src/config.ts', 'a heavy vector side puts its top hit first');
+  });
+
   it('falls back to lexical-only when embedding the query throws', async () => {
     const { index } = corpus();
     const retriever = new Retriever(index, async () => {
