@@ -27,7 +27,10 @@ function instantEmbedder(): Embedder {
       sent += items.length;
       return items.map((item) => {
         const random = seededRandom(parseInt(item.hash.slice(0, 8), 16));
-        return Float32Array.from({ length: DIMS }, () => random() * 2 - 1);
+        // A plain loop: Float32Array.from with a callback cost ~0.05 ms a vector, 5% of the run.
+        const vector = new Float32Array(DIMS);
+        for (let i = 0; i < DIMS; i++) vector[i] = random() * 2 - 1;
+        return vector;
       });
     },
   } as unknown as Embedder;

@@ -1,7 +1,9 @@
 // Entry point of a chunk worker thread (workerPool.ts starts them): chunks one file per request
-// with the in-thread chunker, so tree-sitter never blocks the thread that asked. Built by tsc into
+// with the in-thread chunker, so tree-sitter never blocks the thread that asked, and tokenizes the
+// chunks for the lexical index. Built by tsc into
 // out/ and by esbuild into dist/, beside the code that starts it.
 import { parentPort, workerData } from 'node:worker_threads';
+import { lexicalTermsOf } from '../store/lexicalTerms';
 import { InThreadChunker } from './inThread';
 import type { ChunkReply, ChunkRequest, StartReply, WorkerStart } from './workerPool';
 
@@ -18,7 +20,9 @@ InThreadChunker.open(grammarDir).then(
     const answer = async ({ path, text, options }: ChunkRequest): Promise<void> => {
       let reply: ChunkReply;
       try {
-        reply = { chunks: await chunker.chunk(path, text, options) };
+        const chunks = await chunker.chunk(path, text, options);
+        // The lexical index's terms too: tokenizing costs about as much as chunking, and this thread has time for it.
+        reply = { chunks, terms: chunks.map(lexicalTermsOf) };
       } catch (err) {
         reply = { error: err instanceof Error ? err.message : String(err) };
       }

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Chunk } from '../types';
 import type { ChunkOptions } from './inThread';
+import { rememberLexicalTerms, type LexicalTerms } from '../store/lexicalTerms';
 
 /** `workerData` of a chunk worker. */
 export interface WorkerStart {
@@ -22,7 +23,7 @@ export interface ChunkRequest {
 }
 
 /** Replies come in the order of the requests. */
-export type ChunkReply = { chunks: Chunk[] } | { error: string };
+export type ChunkReply = { chunks: Chunk[]; terms: LexicalTerms[] } | { error: string };
 
 /** One file could not be chunked (its worker died on it, or chunking threw); other files are unaffected. */
 export class ChunkingError extends Error {
@@ -179,7 +180,10 @@ export class ChunkWorkerPool {
     if (worker.tasks.length === 0) worker.thread.unref();
     if (task) {
       if ('error' in reply) task.reject(new ChunkingError(task.request.path, reply.error));
-      else task.resolve(reply.chunks);
+      else {
+        reply.chunks.forEach((chunk, i) => rememberLexicalTerms(chunk, reply.terms[i]));
+        task.resolve(reply.chunks);
+      }
     }
     this.dispatch();
   }

@@ -14,18 +14,17 @@
 // the base once either grows past a fraction of it. The whole index round-trips through a binary
 // snapshot (encodeSnapshot / decodeSnapshot) so a store opens without re-tokenizing its chunks.
 import { createHash } from 'node:crypto';
-import type { Chunk } from '../types';
+import { FIELDS, splitFields, takeLexicalTerms, type Field, type LexicalDocument } from './lexicalTerms';
 import { TopK } from './topK';
 import { indexTerms, weightedQueryTerms } from './tokenizeCode';
+
+export { splitFields, type LexicalDocument } from './lexicalTerms';
 
 export interface LexicalMatch {
   id: string;
   score: number;
 }
 
-export type LexicalDocument = Pick<Chunk, 'id' | 'path' | 'symbol' | 'text' | 'context'>;
-
-type Field = 'path' | 'symbol' | 'signature' | 'doc' | 'body';
 
 /**
  * Field weights, tuned on `npm run eval` (README, "Retrieval quality"). Files are named after what
@@ -34,7 +33,6 @@ type Field = 'path' | 'symbol' | 'signature' | 'doc' | 'body';
  * named like the question's words above the code it asks about.
  */
 const BOOST: Record<Field, number> = { path: 3, symbol: 1, signature: 0.5, doc: 1, body: 1 };
-const FIELDS = Object.keys(BOOST) as Field[];
 const FIELD_BOOSTS = FIELDS.map((field) => BOOST[field]);
 const FIELD_COUNT = FIELDS.length;
 /** Search time grows with the terms searched; a question rarely has more that matter (a paste is cut here). */
@@ -334,11 +332,10 @@ export class LexicalIndex {
     this.ensureSlotCapacity(slot + 1);
     this.slotIds.push(chunk.id);
     this.slotOf.set(chunk.id, slot);
-    const fields = splitFields(chunk);
+    const terms = takeLexicalTerms(chunk);
     let postings = 0;
     for (let f = 0; f < FIELD_COUNT; f++) {
-      const frequencies = new Map<string, number>();
-      for (const term of indexTerms(fields[FIELDS[f]])) frequencies.set(term, (frequencies.get(term) ?? 0) + 1);
+      const frequencies = terms[f];
       const length = Math.min(frequencies.size, MAX_FIELD_LENGTH);
       this.fieldLengths[slot * FIELD_COUNT + f] = length;
       this.totalFieldLengths[f] += length;
@@ -531,47 +528,6 @@ export class LexicalIndex {
     this.deltaHead.fill(-1, from);
     this.deltaTail.fill(-1, from);
   }
-}
-
-/** Line comments, block comment lines and Markdown/rst headings: what the author says in words. */
-const COMMENT_LINE = /^\s*(?:\/\/|\/\*|\*|#(?:\s|$|#)|--\s|;;|<!--|"""|''')/;
-/** A longer first line is minified code or data, not a declaration. */
-const MAX_SIGNATURE_CHARS = 300;
-
-/**
- * path: the file's path; symbol: the declaration or heading path; signature: the first code line
- * (the declaration) and the enclosing signature of a split declaration; doc: comment and heading
- * lines, Python docstrings included; body: the other lines.
- */
-export function splitFields(chunk: LexicalDocument): Record<Field, string> {
-  const doc: string[] = [];
-  const body: string[] = [];
-  let signature = '';
-  let inDocstring: string | undefined;
-  for (const line of chunk.text.split('\n')) {
-    const trimmed = line.trim();
-    if (inDocstring) {
-      doc.push(line);
-      if (trimmed.includes(inDocstring)) inDocstring = undefined;
-      continue;
-    }
-    if (COMMENT_LINE.test(line)) {
-      doc.push(line);
-      const quote = trimmed.slice(0, 3);
-      // A docstring that does not close on its own line runs until it does.
-      if ((quote === '"""' || quote === "'''") && !trimmed.slice(3).includes(quote)) inDocstring = quote;
-      continue;
-    }
-    if (!signature && trimmed) signature = trimmed.slice(0, MAX_SIGNATURE_CHARS);
-    else body.push(line);
-  }
-  return {
-    path: chunk.path,
-    symbol: chunk.symbol ?? '',
-    signature: chunk.context ? `${chunk.context}\n${signature}` : signature,
-    doc: doc.join('\n'),
-    body: body.join('\n'),
-  };
 }
 
 let fingerprint: string | undefined;

@@ -108,6 +108,7 @@ export const LEXICAL_FILE = 'lexical.bin';
 /** Re-tokenizing this many chunks at the next open costs more than writing a snapshot now. */
 const SNAPSHOT_AFTER_CHANGES = 2_000;
 const SNAPSHOT_INTERVAL_MS = 60_000;
+const EMPTY_PAYLOAD = Buffer.alloc(0);
 const SHARDS_DIR = 'shards';
 /** Decoded chunk lists kept for repeated `getChunk` / search hits on the same files. */
 const DECODED_CACHE_FILES = 64;
@@ -611,11 +612,14 @@ export class LoreStore implements SearchIndex {
       const entry: FileEntry = {
         record: freezeRecord({ path: filePath, hash, size, mtimeMs, chunkIds: sorted.map((chunk) => chunk.id) }),
         shard: shardOf(filePath),
-        payload: encodePayload(sorted),
+        payload: EMPTY_PAYLOAD,
       };
       prepared.push({ entry, chunks: sorted });
       await slice.pause();
     }
+    // Compressed on libuv's threads, all at once, while this thread goes on.
+    const payloads = await Promise.all(prepared.map(({ chunks }) => encodePayload(chunks)));
+    prepared.forEach(({ entry }, i) => (entry.payload = payloads[i]));
     return prepared;
   }
 

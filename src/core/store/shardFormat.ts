@@ -11,7 +11,8 @@
 // 768-dim vectors again, and base64 inside index.pb would add a third to the text. Readers
 // decompress one file's chunks on demand (`getChunk`, search hits), well under a millisecond.
 import { createHash } from 'node:crypto';
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliDecompressSync, constants } from 'node:zlib';
 import type { IndexItem, MetadataTypes } from 'vectra';
 import type { Chunk } from '../types';
 
@@ -67,13 +68,15 @@ export function packGeneration(name: string): number | undefined {
 
 // ---- chunks of one file ----
 
-/** `chunks` all belong to one file, in line order. Only the Chunk fields are kept. */
-export function encodePayload(chunks: readonly Chunk[]): Buffer {
+/** `chunks` all belong to one file, in line order. Only the Chunk fields are kept. Compresses off the main thread. */
+export function encodePayload(chunks: readonly Chunk[]): Promise<Buffer> {
   const stored: StoredChunk[] = chunks.map(({ id, startLine, endLine, language, symbol, context, text, hash }) => ({
     id, startLine, endLine, language, symbol, context, text, hash,
   }));
-  return brotliCompressSync(JSON.stringify(stored), BROTLI_OPTIONS);
+  return brotliCompressAsync(JSON.stringify(stored), BROTLI_OPTIONS);
 }
+
+const brotliCompressAsync = promisify(brotliCompress);
 
 /** The file's chunks, frozen: a cache shares them between callers. */
 export function decodePayload(path: string, payload: Buffer): Chunk[] {

@@ -1,0 +1,80 @@
+// What the lexical index files a chunk under: the chunk split into fields (where it lives, what it
+// declares, what its comments and headings say, what its body does), and each field's terms with
+// their counts (indexTerms: identifiers whole and split, prose stemmed, stop words dropped).
+// Computed where the chunk is made when that is a worker thread (the chunk pool hands the result
+// over with the chunk), so the thread that indexes only files postings.
+import type { Chunk } from '../types';
+import { indexTerms } from './tokenizeCode';
+
+export type LexicalDocument = Pick<Chunk, 'id' | 'path' | 'symbol' | 'text' | 'context'>;
+
+export const FIELDS = ['path', 'symbol', 'signature', 'doc', 'body'] as const;
+export type Field = (typeof FIELDS)[number];
+
+/** Per field, in FIELDS order: each term and how often it occurs. */
+export type LexicalTerms = Array<Map<string, number>>;
+
+export function lexicalTermsOf(chunk: LexicalDocument): LexicalTerms {
+  const fields = splitFields(chunk);
+  return FIELDS.map((field) => {
+    const frequencies = new Map<string, number>();
+    for (const term of indexTerms(fields[field])) frequencies.set(term, (frequencies.get(term) ?? 0) + 1);
+    return frequencies;
+  });
+}
+
+/** Terms computed along with chunks (in a chunk worker), until the index takes them. */
+const computed = new WeakMap<object, LexicalTerms>();
+
+export function rememberLexicalTerms(chunk: object, terms: LexicalTerms): void {
+  computed.set(chunk, terms);
+}
+
+/** The chunk's terms, computed now unless they came with it. */
+export function takeLexicalTerms(chunk: LexicalDocument): LexicalTerms {
+  const terms = computed.get(chunk);
+  if (!terms) return lexicalTermsOf(chunk);
+  computed.delete(chunk);
+  return terms;
+}
+
+/** Line comments, block comment lines and Markdown/rst headings: what the author says in words. */
+const COMMENT_LINE = /^\s*(?:\/\/|\/\*|\*|#(?:\s|$|#)|--\s|;;|<!--|"""|''')/;
+/** A longer first line is minified code or data, not a declaration. */
+const MAX_SIGNATURE_CHARS = 300;
+
+/**
+ * path: the file's path; symbol: the declaration or heading path; signature: the first code line
+ * (the declaration) and the enclosing signature of a split declaration; doc: comment and heading
+ * lines, Python docstrings included; body: the other lines.
+ */
+export function splitFields(chunk: LexicalDocument): Record<Field, string> {
+  const doc: string[] = [];
+  const body: string[] = [];
+  let signature = '';
+  let inDocstring: string | undefined;
+  for (const line of chunk.text.split('\n')) {
+    const trimmed = line.trim();
+    if (inDocstring) {
+      doc.push(line);
+      if (trimmed.includes(inDocstring)) inDocstring = undefined;
+      continue;
+    }
+    if (COMMENT_LINE.test(line)) {
+      doc.push(line);
+      const quote = trimmed.slice(0, 3);
+      // A docstring that does not close on its own line runs until it does.
+      if ((quote === '"""' || quote === "'''") && !trimmed.slice(3).includes(quote)) inDocstring = quote;
+      continue;
+    }
+    if (!signature && trimmed) signature = trimmed.slice(0, MAX_SIGNATURE_CHARS);
+    else body.push(line);
+  }
+  return {
+    path: chunk.path,
+    symbol: chunk.symbol ?? '',
+    signature: chunk.context ? `${chunk.context}\n${signature}` : signature,
+    doc: doc.join('\n'),
+    body: body.join('\n'),
+  };
+}
