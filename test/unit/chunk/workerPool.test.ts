@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Chunker, ChunkingError, defaultChunkWorkers } from '../../../src/core/chunk';
+import { lexicalTermsOf, takeLexicalTerms } from '../../../src/core/store/lexicalTerms';
 import { FIXTURE_DIR } from './helpers';
 
 const REPO = path.resolve(__dirname, '../../../..');
@@ -88,6 +89,22 @@ describe('Chunker on worker threads', function () {
         assert.deepEqual(await chunker.chunk(files[i].path, files[i].text, { maxTokens }), expected);
       }
     }
+  });
+
+  it('hands over the lexical terms of each chunk, the same the index would compute, to be taken once', async () => {
+    const chunker = await pool(1);
+    for (const file of realFiles().slice(0, 8)) {
+      for (const chunk of await chunker.chunk(file.path, file.text, { maxTokens: 384 })) {
+        const computedHere = lexicalTermsOf(chunk);
+        const handedOver = takeLexicalTerms(chunk);
+        assert.notEqual(handedOver, computedHere, 'the worker computed them, not this thread');
+        assert.deepEqual(handedOver, computedHere, chunk.id);
+        assert.ok(computedHere.some((field) => field.size > 0));
+      }
+    }
+    // In-thread chunks come without terms; the index computes them when it needs them.
+    const [chunk] = await inThread.chunk('a.ts', 'export function parseConfig() {}', {});
+    assert.deepEqual(takeLexicalTerms(chunk), lexicalTermsOf(chunk));
   });
 
   it('checks options in the calling thread, and answers a blank file without a worker', async () => {
