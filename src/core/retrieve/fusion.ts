@@ -211,7 +211,14 @@ function mergeRun(run: RetrievedChunk[], file: FileLines): RetrievedChunk {
 }
 
 function spansItsLines(chunk: Chunk): boolean {
-  return chunk.startLine >= 1 && chunk.endLine >= chunk.startLine && splitLines(chunk.text).length === chunk.endLine - chunk.startLine + 1;
+  return chunk.startLine >= 1 && chunk.endLine >= chunk.startLine && lineCount(chunk.text) === chunk.endLine - chunk.startLine + 1;
+}
+
+/** splitLines(text).length, without building the lines. */
+function lineCount(text: string): number {
+  let count = 1;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
 }
 
 export function splitLines(text: string): string[] {

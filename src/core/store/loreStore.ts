@@ -110,8 +110,11 @@ const SNAPSHOT_AFTER_CHANGES = 2_000;
 const SNAPSHOT_INTERVAL_MS = 60_000;
 const EMPTY_PAYLOAD = Buffer.alloc(0);
 const SHARDS_DIR = 'shards';
-/** Decoded chunk lists kept for repeated `getChunk` / search hits on the same files. */
-const DECODED_CACHE_FILES = 64;
+/**
+ * Decoded chunk lists kept for repeated `getChunk` / search hits on the same files: one question
+ * touches up to ~80 candidate files, a follow-up mostly the same ones (~15 KB each decoded).
+ */
+const DECODED_CACHE_FILES = 256;
 /** Longest stretch of loading or compressing before letting the extension host's event loop run. */
 const SLICE_MS = 25;
 
