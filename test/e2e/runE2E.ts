@@ -14,6 +14,9 @@ import { makeTempDir, removeDir } from '../support/tempTree';
 import { openWorkbench, REPO_ROOT, startVSCodeServer, type Workbench } from '../support/vscodeServer';
 
 const SCREENSHOT_DIR = path.join(REPO_ROOT, '.vscode-test');
+const MANIFEST = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+/** The key VS Code stores the extension's workspace state under. */
+const EXTENSION_ID = `${MANIFEST.publisher}.${MANIFEST.name}`;
 const FIRST_QUESTION = 'How is the total price of an order computed?';
 const SECOND_QUESTION = 'Which countries have which VAT rate?';
 /** Between streamed tokens: the answer visibly streams, and the second one is still going when Stop is pressed. */
@@ -67,6 +70,26 @@ async function waitUntil<T>(what: string, attempt: () => Promise<T | undefined>,
     await sleep(100);
   }
   throw new Error(`timed out after ${limitMs} ms waiting until ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+}
+
+/** The workspace state `extensionId` has in the web workbench's IndexedDB storage, as stored (JSON text). */
+function storedWorkspaceState(page: Page, extensionId: string): Promise<string[]> {
+  return page.evaluate(async (key) => {
+    const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+    const found: string[] = [];
+    for (const { name } of await indexedDB.databases()) {
+      if (!name) continue;
+      const db = await request(indexedDB.open(name));
+      try {
+        if (!db.objectStoreNames.contains('ItemTable')) continue;
+        const value = await request(db.transaction('ItemTable').objectStore('ItemTable').get(key));
+        if (typeof value === 'string') found.push(value);
+      } finally {
+        db.close();
+      }
+    }
+    return found;
+  }, extensionId);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -297,10 +320,11 @@ const steps: Step[] = [
     name: 'the conversation is still there after the window reloads',
     async run(ctx) {
       await setFakeChat(ctx.ollamaUrl, { tokenDelayMs: 0 });
-      // The web workbench keeps workspace state in the browser's storage and writes it a moment after
-      // each change; a reload right after the last change could lose it, which a user never does.
-      // (500 ms lost the Stop mark once on a loaded CI machine.)
-      await sleep(2000);
+      // The web workbench writes workspace state to the browser's IndexedDB a moment after each
+      // change, and a reload before that loses it (a fixed 2 s wait once was not enough under load):
+      // reload once the stopped answer is in the stored state itself.
+      await waitUntil('the workbench has stored the stopped answer', async () =>
+        (await storedWorkspaceState(ctx.page, EXTENSION_ID)).some((state) => state.includes('"stopped":true')) ? true : undefined, 30_000);
       await ctx.page.reload();
       await ctx.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       const questions = ctx.chat.locator('.turn-user .user-text');
@@ -329,10 +353,9 @@ function prepareWorkspace(root: string): string {
 
 /** Installs this repository as `publisher.name-version` in a fresh extensions folder, as `npm start` does. */
 function prepareExtensions(root: string): string {
-  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
   const extensionsDir = path.join(root, 'extensions');
   mkdirSync(extensionsDir);
-  symlinkSync(REPO_ROOT, path.join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`));
+  symlinkSync(REPO_ROOT, path.join(extensionsDir, `${EXTENSION_ID}-${MANIFEST.version}`));
   return extensionsDir;
 }
 
