@@ -337,7 +337,9 @@ const steps: Step[] = [
       const first = ctx.chat.locator('.turn-assistant').first();
       check(((await first.locator('.answer').textContent()) ?? '').includes('The total applies'), 'the first answer is restored');
       check((await first.locator('.source-list .source-path').count()) > 0, 'its sources are restored');
-      check((await ctx.chat.locator('.turn-assistant').last().locator('.stopped-note').count()) === 1, 'the stopped answer is marked as stopped');
+      // The view paints its own saved state first; the host's stored conversation follows and wins.
+      await waitUntil('the stopped answer is marked as stopped', async () =>
+        (await ctx.chat.locator('.turn-assistant').last().locator('.stopped-note').count()) === 1 ? true : undefined, 10_000);
       await waitUntil('the view shows the reopened index', async () => ((await ctx.chat.locator('.index-status[data-state="idle"]').count()) > 0 ? true : undefined));
       await screenshot(ctx.page, 'reloaded');
     },
