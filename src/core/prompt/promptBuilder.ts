@@ -1,6 +1,7 @@
 // Prompt augmentation: numbered sources, the project's conventions and the conversation, fitted
 // into the model's real context window. Whatever does not fit is left out whole, never cut
 // mid-source, so every [n] the model cites points at text it actually saw.
+import { cutChars, fenced, fenceLength } from './sourceText';
 import { CHARS_PER_TOKEN, estimateTokens } from '../tokens';
 import type { RetrievedChunk } from '../types';
 
@@ -233,7 +234,7 @@ function formatSelection(selection: PromptSelection, roomTokens: number): string
   const header = `Selected code: ${oneLine(selection.path)}:${selection.startLine}-${selection.endLine} (${oneLine(selection.language)})\n`;
   const whole = header + fenced(selection.text, selection.language);
   if (estimateTokens(whole) <= roomTokens) return whole;
-  const overheadChars = header.length + fenced('', selection.language).length + 2 * (longestBacktickRun(selection.text) + 1) + TRUNCATION_MARK.length + 2;
+  const overheadChars = header.length + fenced('', selection.language).length + 2 * fenceLength(selection.text) + TRUNCATION_MARK.length + 2;
   const roomChars = roomTokens * CHARS_PER_TOKEN - overheadChars;
   if (roomChars <= 0) return '';
   const block = header + fenced(`${cutChars(selection.text, roomChars)}\n${TRUNCATION_MARK}`, selection.language);
@@ -287,29 +288,10 @@ function shortenToFit(source: RetrievedChunk, fits: (candidate: RetrievedChunk) 
   return best && estimateTokens(best.chunk.text) >= MIN_TOP_SOURCE_TOKENS ? best : undefined;
 }
 
-function fenced(text: string, language: string): string {
-  const fence = '`'.repeat(Math.max(3, longestBacktickRun(text) + 1));
-  // The info string must not carry a backtick or a newline into the fence line.
-  const info = /^[\w+#.-]*$/.test(language) ? language : '';
-  return `${fence}${info}\n${text}\n${fence}`;
-}
 
-function longestBacktickRun(text: string): number {
-  let longest = 0;
-  for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
-  return longest;
-}
 
 function truncateToTokens(text: string, tokens: number): string {
   const room = tokens * CHARS_PER_TOKEN - TRUNCATION_MARK.length - 1;
   return room > 0 ? `${cutChars(text, room)} ${TRUNCATION_MARK}` : '';
 }
 
-/** Cuts to at most `max` UTF-16 units without splitting a surrogate pair. */
-function cutChars(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = Math.max(0, max);
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end--;
-  return text.slice(0, end);
-}

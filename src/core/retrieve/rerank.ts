@@ -6,6 +6,7 @@
 import { normalizeHost } from '../embed/host';
 import { callOllama, classifyFailure } from '../embed/transport';
 import { MESSAGE_OVERHEAD_TOKENS, type ChatMessage } from '../prompt';
+import { cutChars, fenced, fenceLength } from '../prompt/sourceText';
 import { CHARS_PER_TOKEN } from '../tokens';
 import type { RetrievedChunk } from '../types';
 
@@ -160,14 +161,11 @@ function formatCandidate(candidate: RetrievedChunk, n: number, maxChars: number)
   const c = candidate.chunk;
   const label = c.symbol ? `${c.language}, ${c.symbol}` : c.language;
   const header = `[${n}] ${oneLine(c.path)}:${c.startLine}-${c.endLine} (${oneLine(label)})`;
-  const info = /^[\w+#.-]*$/.test(c.language) ? c.language : '';
-  // The whole text's longest backtick run bounds the clipped text's, so the fence never outgrows this.
-  const fenceChars = Math.max(3, longestBacktickRun(c.text) + 1);
-  const room = Math.min(MAX_CANDIDATE_CHARS, maxChars - header.length - 2 * fenceChars - info.length - 3 - CLIP_MARK.length - 1);
+  // The whole text's fence bounds the clipped text's, so the fenced text never outgrows this.
+  const room = Math.min(MAX_CANDIDATE_CHARS, maxChars - header.length - (fenced('', c.language).length + 2 * (fenceLength(c.text) - 3)) - CLIP_MARK.length - 2);
   if (room < Math.min(MIN_CANDIDATE_CHARS, c.text.length)) return undefined;
   const text = c.text.length <= room ? c.text : `${cutChars(c.text, room)}\n${CLIP_MARK}`;
-  const fence = '`'.repeat(Math.max(3, longestBacktickRun(text) + 1));
-  return `${header}\n${fence}${info}\n${text}\n${fence}`;
+  return `${header}\n${fenced(text, c.language)}`;
 }
 
 /** A file name may hold a line break; in a header it could start a fake line of the prompt. */
@@ -175,21 +173,8 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n\u2028\u2029]+/g, ' ');
 }
 
-function longestBacktickRun(text: string): number {
-  let longest = 0;
-  for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
-  return longest;
-}
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${cutChars(text, max)}${CLIP_MARK}` : text;
 }
 
-/** Cuts to at most `max` UTF-16 units without splitting a surrogate pair. */
-function cutChars(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = Math.max(0, max);
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end--;
-  return text.slice(0, end);
-}
