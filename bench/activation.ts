@@ -66,7 +66,8 @@ export async function measureActivation(dir: string): Promise<Record<string, num
     extensionMode: 1,
   };
   const started = performance.now();
-  const extension = require(bundlePath) as { activate(context: unknown): unknown };
+  // Loaded as CommonJS by path, as the extension host loads it.
+  const extension = Module.createRequire(__filename)(bundlePath) as { activate(context: unknown): unknown };
   const required = performance.now();
   extension.activate(context);
   const activated = performance.now();

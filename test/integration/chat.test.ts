@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LoreApi } from '../../src/host/lore';
 import { isAnswerRequest, observedRequests, setFakeChat } from '../support/fakeOllamaClient';
+import type { RecordedRequest } from '../support/fakeOllama';
 import { waitFor } from '../support/wait';
 
 function fakeOllamaUrl(): string {
@@ -15,7 +16,7 @@ function fakeOllamaUrl(): string {
 
 
 /** Resolves once a request to `path` arrives after the first `since` requests. */
-async function waitForRequest(what: string, since: number, matches: (r: { method: string; path: string; body: any }) => boolean): Promise<void> {
+async function waitForRequest(what: string, since: number, matches: (r: RecordedRequest) => boolean): Promise<void> {
   await waitFor(what, async () => ((await observedRequests(fakeOllamaUrl())).requests.slice(since).some(matches) ? true : undefined));
 }
 

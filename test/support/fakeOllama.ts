@@ -25,8 +25,23 @@ export interface FakeOllamaOptions {
 export interface RecordedRequest {
   method: string;
   path: string;
-  /** Parsed JSON body; the raw text when it is not JSON; undefined when empty. */
-  body: any;
+  /** Parsed JSON body; `{ raw }` when it is not a JSON object; `{}` when empty. */
+  body: OllamaRequestBody;
+}
+
+/** The request fields of Ollama's API that the fake reads; anything else a client sent is kept too. */
+export interface OllamaRequestBody {
+  model?: string;
+  name?: string;
+  input?: string | string[];
+  truncate?: boolean;
+  messages?: Array<{ role: string; content: string }>;
+  stream?: boolean;
+  options?: { num_ctx?: number; temperature?: number; [option: string]: unknown };
+  format?: unknown;
+  keep_alive?: unknown;
+  raw?: string;
+  [field: string]: unknown;
 }
 
 export interface FakeFaults {
@@ -198,7 +213,7 @@ export class FakeOllama {
       const raw = await readBody(req);
       const path = (req.url ?? '/').split('?')[0];
       const body = parseBody(raw);
-      if (path.startsWith(CONTROL_PREFIX)) return this.control(req.method ?? 'GET', path, body ?? {}, res);
+      if (path.startsWith(CONTROL_PREFIX)) return this.control(req.method ?? 'GET', path, body, res);
       this.requests.push({ method: req.method ?? 'GET', path, body });
       if (this.faults.hang) await new Promise<void>((resolve) => this.held.push(resolve));
       if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
@@ -207,8 +222,8 @@ export class FakeOllama {
         this.faults.failNext--;
         throw new HttpError(this.faults.failStatus, `fake failure (HTTP ${this.faults.failStatus})`);
       }
-      if (raw && body === raw) throw new HttpError(400, 'invalid character in request body: not JSON');
-      await this.route(req.method ?? 'GET', path, body ?? {}, res);
+      if (body.raw !== undefined) throw new HttpError(400, 'invalid character in request body: not JSON');
+      await this.route(req.method ?? 'GET', path, body, res);
     } catch (err) {
       if (res.headersSent || this.disconnected.has(res)) {
         res.destroy();
@@ -225,12 +240,12 @@ export class FakeOllama {
    * recorded Ollama-API requests, oldest first); `POST /__chat` sets `reply` and `tokenDelayMs`.
    * They are never recorded themselves.
    */
-  private control(method: string, path: string, body: any, res: http.ServerResponse): void {
+  private control(method: string, path: string, body: OllamaRequestBody, res: http.ServerResponse): void {
     if (method === 'GET' && path === `${CONTROL_PREFIX}requests`) return sendJson(res, 200, { requests: this.requests, abortedChats: this.abortedChats });
     if (method === 'POST' && path === `${CONTROL_PREFIX}chat`) {
       const { reply, tokenDelayMs } = body;
       if (reply !== undefined && typeof reply !== 'string') throw new HttpError(400, 'reply must be a string');
-      if (tokenDelayMs !== undefined && !(Number.isInteger(tokenDelayMs) && tokenDelayMs >= 0)) throw new HttpError(400, 'tokenDelayMs must be an integer >= 0');
+      if (tokenDelayMs !== undefined && !(typeof tokenDelayMs === 'number' && Number.isInteger(tokenDelayMs) && tokenDelayMs >= 0)) throw new HttpError(400, 'tokenDelayMs must be an integer >= 0');
       if (reply !== undefined) this.chat.reply = reply;
       if (tokenDelayMs !== undefined) this.chat.tokenDelayMs = tokenDelayMs;
       return sendJson(res, 200, { tokenDelayMs: this.chat.tokenDelayMs });
@@ -238,7 +253,7 @@ export class FakeOllama {
     throw new HttpError(404, `unknown control endpoint ${method} ${path}`);
   }
 
-  private async route(method: string, path: string, body: any, res: http.ServerResponse): Promise<void> {
+  private async route(method: string, path: string, body: OllamaRequestBody, res: http.ServerResponse): Promise<void> {
     const get = method === 'GET' || method === 'HEAD';
     switch (`${get ? 'GET' : method} ${path}`) {
       case 'GET /':
@@ -263,7 +278,7 @@ export class FakeOllama {
     res.end(known.includes(path) ? '405 method not allowed' : '404 page not found');
   }
 
-  private requireModel(body: any): FakeModel {
+  private requireModel(body: OllamaRequestBody): FakeModel {
     const name = body.model ?? body.name;
     if (typeof name !== 'string' || !name) throw new HttpError(400, 'model is required');
     const model = this.models.get(withTag(name));
@@ -271,7 +286,7 @@ export class FakeOllama {
     return model;
   }
 
-  private show(body: any): object {
+  private show(body: OllamaRequestBody): object {
     const model = this.requireModel(body);
     const arch = model.kind === 'embed' ? 'nomic-bert' : 'llama';
     return {
@@ -290,7 +305,7 @@ export class FakeOllama {
     };
   }
 
-  private embed(body: any): object {
+  private embed(body: OllamaRequestBody): object {
     const model = this.requireModel(body);
     if (model.kind !== 'embed') throw new HttpError(400, `"${model.name}" does not support embeddings`);
     const inputs: unknown[] = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input : [];
@@ -309,7 +324,7 @@ export class FakeOllama {
     };
   }
 
-  private async chatResponse(body: any, res: http.ServerResponse): Promise<void> {
+  private async chatResponse(body: OllamaRequestBody, res: http.ServerResponse): Promise<void> {
     const model = this.requireModel(body);
     if (model.kind !== 'chat') throw new HttpError(400, `"${model.name}" does not support chat`);
     const messages: Array<{ role: string; content: string }> = Array.isArray(body.messages) ? body.messages : [];
@@ -344,7 +359,7 @@ export class FakeOllama {
     res.end(JSON.stringify(last) + '\n');
   }
 
-  private async pull(body: any, res: http.ServerResponse): Promise<void> {
+  private async pull(body: OllamaRequestBody, res: http.ServerResponse): Promise<void> {
     const name = body.model ?? body.name;
     if (typeof name !== 'string' || !name) throw new HttpError(400, 'model is required');
     const found = this.pullable.get(withTag(name)) ?? this.models.get(withTag(name));
@@ -443,13 +458,15 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-function parseBody(raw: string): any {
-  if (!raw) return undefined;
+function parseBody(raw: string): OllamaRequestBody {
+  if (!raw) return {};
   try {
-    return JSON.parse(raw);
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as OllamaRequestBody;
   } catch {
-    return raw;
+    // not JSON: kept as text below
   }
+  return { raw };
 }
 
 function sendJson(res: http.ServerResponse, status: number, value: object): void {

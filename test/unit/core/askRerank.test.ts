@@ -100,8 +100,8 @@ describe('runAsk with the chat-model rerank', function () {
     const { requests } = await observedRequests(fake.url);
     const reranks = requests.filter(isRerankRequest);
     assert.equal(reranks.length, 1);
-    assert.equal(reranks[0].body.options.temperature, 0);
-    assert.equal(reranks[0].body.options.num_ctx, requests.find(isAnswerRequest)!.body.options.num_ctx, 'same num_ctx as the answer: no model reload');
+    assert.equal(reranks[0].body.options?.temperature, 0);
+    assert.equal(reranks[0].body.options?.num_ctx, requests.find(isAnswerRequest)!.body.options?.num_ctx, 'same num_ctx as the answer: no model reload');
     assert.equal(rerankShown.length, 5, 'all five matches were candidates, not just k = 2');
     const chosen = [rerankShown[4], rerankShown[3]];
     assert.deepEqual(answerSourcePaths(requests), chosen);

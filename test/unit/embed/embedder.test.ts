@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DimensionMismatchError, Embedder, EmbeddingCache, ModelMissingError, OllamaUnavailableError, type EmbedderOptions } from '../../../src/core/embed';
 import { contentHash } from '../../../src/core/hash';
-import { FakeOllama, fakeEmbedding } from '../../support/fakeOllama';
+import { FakeOllama, fakeEmbedding, type OllamaRequestBody } from '../../support/fakeOllama';
 
 const MODEL = 'nomic-embed-text';
 
@@ -20,7 +20,7 @@ function assertVector(actual: Float32Array, text: string, dims = 64): void {
   actual.forEach((x, i) => assert.ok(Math.abs(x - expected[i]) < 1e-6, `component ${i} of "${text}": ${x} vs ${expected[i]}`));
 }
 
-function embedRequests(fake: FakeOllama): any[] {
+function embedRequests(fake: FakeOllama): OllamaRequestBody[] {
   return fake.requests.filter((r) => r.path === '/api/embed').map((r) => r.body);
 }
 
@@ -234,7 +234,7 @@ describe('Embedder', () => {
       assertVector(vectors[2], 'also fits', 16);
       assert.deepEqual(e.truncatedHashes, [contentHash(long)]);
       assert.deepEqual(
-        embedRequests(fake).map((b) => [b.input.length, b.truncate]),
+        embedRequests(fake).map((b) => [b.input?.length, b.truncate]),
         [[3, false], [1, false], [1, false], [1, true], [1, false]],
       );
       assert.equal(e.sentCount, 3);
@@ -283,7 +283,7 @@ describe('Embedder', () => {
       await waitFor(() => fake.requests.length === 1);
       const query = e.embedQuery('the question');
       await Promise.all([first, second, query]);
-      assert.deepEqual(embedRequests(fake).map((b) => b.input[0]), ['batch one', 'the question', 'batch two']);
+      assert.deepEqual(embedRequests(fake).map((b) => b.input?.[0]), ['batch one', 'the question', 'batch two']);
     });
 
     it('falls back to truncation for a query longer than the context', async () => {

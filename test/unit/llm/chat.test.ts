@@ -92,7 +92,7 @@ describe('chat client (Ollama-API server)', function () {
     it('sends num_ctx explicitly, streaming, with the messages as given', async () => {
       await streamChat({ host: fake.url, model: 'llama3.2', messages: MESSAGES, numCtx: 6144, onToken: () => {} });
       const request = fake.requests.find((r) => r.path === '/api/chat')!;
-      assert.equal(request.body.options.num_ctx, 6144);
+      assert.equal(request.body.options?.num_ctx, 6144);
       assert.equal(request.body.stream, true);
       assert.deepEqual(request.body.messages, MESSAGES);
     });
@@ -213,16 +213,16 @@ describe('chat client (Ollama-API server)', function () {
       assert.equal(query, 'call sites of parseConfig');
       const request = fake.requests.find((r) => r.path === '/api/chat')!;
       assert.equal(request.body.stream, false);
-      assert.equal(request.body.options.temperature, 0);
-      assert.ok(request.body.options.num_ctx === undefined, 'no num_ctx unless given');
-      const prompt = request.body.messages.map((m: ChatMessage) => m.content).join('\n');
+      assert.equal(request.body.options?.temperature, 0);
+      assert.ok(request.body.options?.num_ctx === undefined, 'no num_ctx unless given');
+      const prompt = (request.body.messages ?? []).map((m) => m.content).join('\n');
       assert.ok(prompt.includes('What does parseConfig do?') && prompt.includes('and where is it called?'));
     });
 
     it('passes num_ctx through when given, so Ollama does not reload the model', async () => {
       fake.chat.reply = 'parseConfig callers';
       await standaloneQuery({ host: fake.url, model: 'llama3.2', question: 'and its callers?', history, numCtx: 8192 });
-      assert.equal(fake.requests.find((r) => r.path === '/api/chat')!.body.options.num_ctx, 8192);
+      assert.equal(fake.requests.find((r) => r.path === '/api/chat')!.body.options?.num_ctx, 8192);
     });
 
     it('cleans labels, quotes and reasoning off the reply, and keeps identifiers the model dropped', async () => {

@@ -227,7 +227,7 @@ describe('Retriever (real store, Ollama-API server)', function () {
     assert.equal(results[0].chunk.path, 'src/config.ts');
     assert.equal(results[0].chunk.startLine, 1);
     assert.ok(results[0].via.includes('lexical') && results[0].via.includes('vector'));
-    assert.ok(fake.requests.some((r) => r.path === '/api/embed' && r.body.input[0] === 'where is parseConfig defined?'));
+    assert.ok(fake.requests.some((r) => r.path === '/api/embed' && r.body.input?.[0] === 'where is parseConfig defined?'));
   });
 
   it('goes lexical-only while Ollama is down, and hybrid again when it is back', async () => {

@@ -1,16 +1,21 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { Ollama } from 'ollama';
+import { Ollama, type ChatResponse, type ProgressResponse } from 'ollama';
 import { FAKE_STREAM_ERROR, FakeOllama, fakeEmbedding, identifierWords, splitTokens } from '../../support/fakeOllama';
 
 function dot(a: number[], b: number[]): number {
   return a.reduce((s, x, i) => s + x * b[i], 0);
 }
 
-async function postJson(url: string, body: unknown): Promise<{ status: number; json: any }> {
+async function postJson(url: string, body: unknown): Promise<{ status: number; json: { error: string; embeddings?: number[][] } }> {
   const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: (await res.json()) as { error: string; embeddings?: number[][] } };
+}
+
+/** The HTTP status an `ollama` client error carries (its ResponseError's `status_code`). */
+function statusOf(err: unknown): number | undefined {
+  return (err as { status_code?: number }).status_code;
 }
 
 describe('FakeOllama', () => {
@@ -43,7 +48,7 @@ describe('FakeOllama', () => {
     assert.deepEqual(embed.capabilities, ['embedding']);
     const chat = await client.show({ model: 'llama3.2:latest' });
     assert.ok(chat.capabilities.includes('completion'));
-    await assert.rejects(client.show({ model: 'nope' }), (err: any) => err.status_code === 404 && /not found/.test(err.message));
+    await assert.rejects(client.show({ model: 'nope' }), (err: Error) => statusOf(err) === 404 && /not found/.test(err.message));
   });
 
   it('embeds a string or a list with the deterministic fake embedding', async () => {
@@ -79,12 +84,13 @@ describe('FakeOllama', () => {
   it('streams a chat reply token by token that the ollama client reassembles', async () => {
     fake.chat.reply = (messages) => `You said ${messages.at(-1)?.content}`;
     const parts: string[] = [];
-    let final: any;
+    let final: ChatResponse | undefined;
     for await (const part of await client.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'hello there' }], stream: true })) {
       if (part.done) final = part;
       else parts.push(part.message.content);
     }
     assert.deepEqual(parts, ['You', ' said', ' hello', ' there']);
+    assert.ok(final);
     assert.equal(final.done_reason, 'stop');
     assert.equal(final.eval_count, 4);
     assert.ok(final.prompt_eval_count > 0);
@@ -108,8 +114,8 @@ describe('FakeOllama', () => {
   });
 
   it('rejects chat with unknown or embedding models', async () => {
-    await assert.rejects(client.chat({ model: 'nope', messages: [] }), (err: any) => err.status_code === 404);
-    await assert.rejects(client.chat({ model: 'nomic-embed-text', messages: [] }), (err: any) => err.status_code === 400);
+    await assert.rejects(client.chat({ model: 'nope', messages: [] }), (err) => statusOf(err) === 404);
+    await assert.rejects(client.chat({ model: 'nomic-embed-text', messages: [] }), (err) => statusOf(err) === 400);
   });
 
   it('stops streaming when the client disconnects', async () => {
@@ -130,12 +136,12 @@ describe('FakeOllama', () => {
     const fresh = await FakeOllama.start({ pullable: [{ name: 'all-minilm', kind: 'embed', dims: 16 }] });
     try {
       const c = new Ollama({ host: fresh.url });
-      const lines: any[] = [];
+      const lines: ProgressResponse[] = [];
       for await (const line of await c.pull({ model: 'all-minilm', stream: true })) lines.push(line);
-      assert.equal(lines.at(-1).status, 'success');
+      assert.equal(lines.at(-1)?.status, 'success');
       const withBytes = lines.filter((l) => l.total);
       assert.ok(withBytes.length >= 2);
-      assert.equal(withBytes.at(-1).completed, withBytes.at(-1).total);
+      assert.equal(withBytes.at(-1)?.completed, withBytes.at(-1)?.total);
       assert.ok(fresh.hasModel('all-minilm'));
       assert.equal((await c.embed({ model: 'all-minilm', input: 'x' })).embeddings[0].length, 16);
 
@@ -153,8 +159,8 @@ describe('FakeOllama', () => {
   it('records every request and serves failNext errors first', async () => {
     fake.faults.failNext = 2;
     fake.faults.failStatus = 503;
-    await assert.rejects(client.version(), (err: any) => err.status_code === 503);
-    await assert.rejects(client.list(), (err: any) => err.status_code === 503);
+    await assert.rejects(client.version(), (err) => statusOf(err) === 503);
+    await assert.rejects(client.list(), (err) => statusOf(err) === 503);
     assert.ok((await client.version()).version);
     assert.deepEqual(
       fake.requests.map((r) => `${r.method} ${r.path}`),
@@ -182,7 +188,7 @@ describe('FakeOllama', () => {
   it('refuses connections while down and comes back on the same port', async () => {
     const url = fake.url;
     await fake.goDown();
-    await assert.rejects(fetch(`${url}/api/version`), (err: any) => err.cause?.code === 'ECONNREFUSED');
+    await assert.rejects(fetch(`${url}/api/version`), (err: Error) => (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED');
     await fake.restart();
     assert.equal(fake.url, url);
     assert.equal((await fetch(`${url}/api/version`)).status, 200);
