@@ -2,7 +2,7 @@
 // lexical rows, and hybrid rows on the test server's embeddings that only prove the plumbing. Real
 // quality figures for embeddings and the chat-model rerank need a real Ollama: `--ollama`.
 import { parseArgs } from 'node:util';
-import { normalizeHost } from '../src/core/embed';
+import { normalizeHost } from '../src/core/ollama';
 import { DEFAULT_RRF_K, type FusionSettings } from '../src/core/retrieve';
 
 export const EVAL_USAGE = `Usage: npm run eval -- [options]

@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { normalizeHost } from './core/embed';
+import { normalizeHost } from './core/ollama';
 import { runAsk } from './core/ask';
 import { DEFAULT_MAX_FILE_BYTES, defaultStoreDir, openWorkspaceIndex, type WorkspaceIndex } from './core/workspaceIndex';
 

@@ -2,9 +2,8 @@
 // errors translated into states the view can offer a remedy for.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Ollama } from 'ollama';
 import { runAsk } from '../core/ask';
-import { ModelMissingError, OllamaUnavailableError, pullModel } from '../core/embed';
+import { listModels, ModelMissingError, OllamaUnavailableError, pullModel } from '../core/ollama';
 import { ChatTimeoutError } from '../core/llm';
 import { ContextTooSmallError } from '../core/prompt';
 import type { Chunk, RetrievedChunk } from '../core/types';
@@ -59,9 +58,9 @@ export class LoreChat implements ChatBackend {
   }
 
   async listModels(): Promise<string[]> {
-    const { models } = await new Ollama({ host: readSettings().host }).list();
+    const models = await listModels(readSettings().host);
     // Embedding-only models cannot chat; their names say so by convention.
-    return models.map((m) => m.name).filter((name) => !/embed|bge|minilm|e5-/i.test(name)).sort();
+    return models.filter((name) => !/embed|bge|minilm|e5-/i.test(name)).sort();
   }
 
   pullModel(model: string, onProgress: (p: PullProgress) => void, signal: AbortSignal): Promise<void> {

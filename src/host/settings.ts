@@ -1,7 +1,7 @@
 // Reads Lore's settings. Where code is sent is decided only by the user: the Ollama host comes from
 // user settings or $OLLAMA_HOST, never from a workspace (the setting is application-scoped too).
 import * as vscode from 'vscode';
-import { normalizeHost } from '../core/embed';
+import { normalizeHost } from '../core/ollama';
 
 export interface LoreSettings {
   host: string;

@@ -5,7 +5,8 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Embedder, EmbeddingCache, ModelMissingError, normalizeHost, type EmbedProbe } from '../../src/core/embed';
+import { Embedder, EmbeddingCache, type EmbedProbe } from '../../src/core/embed';
+import { ModelMissingError, normalizeHost } from '../../src/core/ollama';
 import { contentHash } from '../../src/core/hash';
 
 const host = normalizeHost(process.env.OLLAMA_HOST);

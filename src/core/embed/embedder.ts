@@ -4,10 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmbedResponse, ShowResponse } from 'ollama';
 import { isCacheKey, type EmbeddingCache } from './cache';
-import { DimensionMismatchError, ModelMissingError, OllamaUnavailableError } from './errors';
-import { normalizeHost } from './host';
-import { RequestSlots } from './requestSlots';
-import { callOllama, classifyFailure, type CallFailure } from './transport';
+import { callOllama, classifyFailure, ModelMissingError, normalizeHost, OllamaUnavailableError, RequestSlots, type CallFailure } from '../ollama';
+import { DimensionMismatchError } from './errors';
 
 export interface EmbedderOptions {
   host: string;

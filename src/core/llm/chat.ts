@@ -1,8 +1,6 @@
 // Response generation with the local chat model: its real context size, a streamed answer the user
 // can stop at once, and the follow-up rewriting that makes "and where is it called?" searchable.
-import { Ollama } from 'ollama';
-import { ModelMissingError, normalizeHost, OllamaUnavailableError } from '../embed';
-import { callOllama, classifyFailure, formatSeconds, type CallFailure } from '../embed/transport';
+import { callOllama, classifyFailure, createOllamaClient, formatSeconds, ModelMissingError, normalizeHost, OllamaUnavailableError, type CallFailure } from '../ollama';
 import type { ChatMessage } from '../prompt';
 import { extractQueryTerms } from '../retrieve';
 
@@ -91,10 +89,7 @@ export async function streamChat(opts: {
   // One controller ends the HTTP request for every reason: the caller's signal, a timeout, or leaving early.
   const stop = new AbortController();
   const bound = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
-  const client = new Ollama({
-    host,
-    fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, bound]) : bound }),
-  });
+  const client = createOllamaClient(host, bound);
   let timer: NodeJS.Timeout | undefined;
   const arm = (ms: number, what: string) => {
     clearTimeout(timer);

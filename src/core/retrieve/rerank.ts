@@ -3,8 +3,7 @@
 // first (listwise, as in RankGPT). It can only cost that call's time: any failure, a timeout or a
 // reply without a usable list keeps the retrieval order. `npm run eval -- --ollama ... --rerank`
 // measures whether it helps with a given model.
-import { normalizeHost } from '../embed/host';
-import { callOllama, classifyFailure } from '../embed/transport';
+import { callOllama, classifyFailure, normalizeHost } from '../ollama';
 import { MESSAGE_OVERHEAD_TOKENS, type ChatMessage } from '../prompt';
 import { cutChars, fenced, fenceLength } from '../prompt/sourceText';
 import { CHARS_PER_TOKEN } from '../tokens';

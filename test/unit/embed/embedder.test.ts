@@ -4,7 +4,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DimensionMismatchError, Embedder, EmbeddingCache, ModelMissingError, OllamaUnavailableError, type EmbedderOptions } from '../../../src/core/embed';
+import { DimensionMismatchError, Embedder, EmbeddingCache, type EmbedderOptions } from '../../../src/core/embed';
+import { ModelMissingError, OllamaUnavailableError } from '../../../src/core/ollama';
 import { contentHash } from '../../../src/core/hash';
 import { FakeOllama, fakeEmbedding, type OllamaRequestBody } from '../../support/fakeOllama';
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ModelMissingError, OllamaUnavailableError } from '../../../src/core/embed';
+import { ModelMissingError, OllamaUnavailableError } from '../../../src/core/ollama';
 import { ChatFailedError, ChatModelMissingError, ChatTimeoutError, getChatModelInfo, standaloneQuery, streamChat } from '../../../src/core/llm';
 import type { ChatMessage } from '../../../src/core/prompt';
 import { FakeOllama, FAKE_STREAM_ERROR } from '../../support/fakeOllama';

@@ -2,6 +2,12 @@ import { OllamaUnavailableError } from './errors';
 import { normalizeHost } from './host';
 import { callOllama, classifyFailure } from './transport';
 
+/** Names of the models installed in Ollama at `host`. Rejects with the client's error. */
+export async function listModels(host: string, signal?: AbortSignal): Promise<string[]> {
+  const { models } = await callOllama(normalizeHost(host), undefined, signal, (client) => client.list());
+  return models.map((m) => m.name);
+}
+
 export interface PullProgress {
   status: string;
   completed?: number;

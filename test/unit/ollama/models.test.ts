@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { OllamaUnavailableError, pullModel, type PullProgress } from '../../../src/core/embed';
+import { listModels, OllamaUnavailableError, pullModel, type PullProgress } from '../../../src/core/ollama';
 import { FakeOllama } from '../../support/fakeOllama';
 
 describe('pullModel', () => {
@@ -61,5 +61,28 @@ describe('pullModel', () => {
     await assert.rejects(pullModel(fake.url, '  ', () => undefined), /No model name given/);
     await assert.rejects(pullModel('gopher://x', 'm', () => undefined), /Unsupported Ollama host/);
     assert.equal(fake.requests.length, 0);
+  });
+});
+
+describe('listModels', () => {
+  let fake: FakeOllama;
+
+  beforeEach(async () => {
+    fake = await FakeOllama.start();
+  });
+  afterEach(() => fake.stop());
+
+  it('names the installed models, and a pulled one after its pull', async () => {
+    assert.deepEqual((await listModels(fake.url)).sort(), ['llama3.2:latest', 'nomic-embed-text:latest']);
+    fake.addModel({ name: 'qwen2.5-coder', kind: 'chat' });
+    assert.ok((await listModels(fake.url)).includes('qwen2.5-coder:latest'));
+    assert.deepEqual(fake.requests.at(-1), { method: 'GET', path: '/api/tags', body: undefined });
+  });
+
+  it("rejects with the server's error and when Ollama is down", async () => {
+    fake.faults.failNext = 1;
+    await assert.rejects(listModels(fake.url));
+    await fake.goDown();
+    await assert.rejects(listModels(fake.url), /fetch failed/);
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { normalizeHost } from '../../../src/core/embed';
+import { normalizeHost } from '../../../src/core/ollama';
 
 describe('normalizeHost', () => {
   const noEnv = {};

@@ -1,7 +1,7 @@
 // One Ollama client call, bounded by the caller's signal and a deadline, with its failure sorted into
-// what the callers act on. The `ollama` client gives non-streamed calls no signal, so both the signal
-// and the deadline reach the request through the client's injectable fetch.
-import { Ollama } from 'ollama';
+// what the callers act on.
+import type { Ollama } from 'ollama';
+import { createOllamaClient } from './client';
 
 /** The request got no complete answer within its deadline (a hung or overloaded server). */
 export class RequestTimeoutError extends Error {
@@ -30,10 +30,7 @@ export async function callOllama<T>(host: string, timeoutMs: number | undefined,
   const deadline = new AbortController();
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => deadline.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
   const bound = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
-  const client = new Ollama({
-    host,
-    fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, bound]) : bound }),
-  });
+  const client = createOllamaClient(host, bound);
   try {
     return await call(client);
   } catch (err) {

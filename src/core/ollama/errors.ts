@@ -1,0 +1,18 @@
+// Failures the indexer and the UI tell apart: each calls for a different remedy (start Ollama, pull
+// the model), so each is its own class with a message a user can act on.
+
+/** Ollama could not be reached, or kept failing or hanging, after the retries. Transient: try later. */
+export class OllamaUnavailableError extends Error {
+  override name = 'OllamaUnavailableError';
+}
+
+/** The model is not installed in Ollama. Not retried: it needs a pull. */
+export class ModelMissingError extends Error {
+  override name = 'ModelMissingError';
+  constructor(
+    readonly model: string,
+    host: string,
+  ) {
+    super(`Model "${model}" is not installed in Ollama at ${host}. Pull it with \`ollama pull ${model}\` (or "Lore: Pull Embedding Model").`);
+  }
+}
