@@ -3,7 +3,7 @@
 // chunks for the lexical index. Built by tsc into
 // out/ and by esbuild into dist/, beside the code that starts it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { lexicalTermsOf } from '../store/lexicalTerms';
+import { lexicalTermsOf } from '../lexical/terms';
 import { InThreadChunker } from './inThread';
 import type { ChunkReply, ChunkRequest, StartReply, WorkerStart } from './workerPool';
 

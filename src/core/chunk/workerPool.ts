@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Chunk } from '../types';
 import type { ChunkOptions } from './inThread';
-import { rememberLexicalTerms, type LexicalTerms } from '../store/lexicalTerms';
+import { rememberLexicalTerms, type LexicalTerms } from '../lexical/terms';
 
 /** `workerData` of a chunk worker. */
 export interface WorkerStart {

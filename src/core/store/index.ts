@@ -1,2 +1,1 @@
 export { LoreStore, FORMAT_VERSION, type FileRecord, type FileUpdate, type StoreStats } from './loreStore';
-export { tokenizeCode } from './tokenizeCode';

@@ -26,7 +26,7 @@ import { LocalIndex } from 'vectra';
 import type { IndexItem } from 'vectra';
 import type { Chunk, SearchHit, SearchIndex } from '../types';
 import { AtomicFileStorage, isTempFile, tempPathFor, writeFileAtomic } from './atomicFileStorage';
-import { LexicalIndex } from './lexicalIndex';
+import { decodeLexicalSnapshot, encodeLexicalSnapshot, LexicalIndex } from '../lexical';
 import { PackedProtobufCodec } from './packedProtobufCodec';
 import {
   decodePack,
@@ -412,7 +412,7 @@ export class LoreStore implements SearchIndex {
   private async readLexicalSnapshot(): Promise<LexicalSnapshot | undefined> {
     try {
       const slice = new TimeSlice();
-      const { index, metadata } = await LexicalIndex.decodeSnapshot(await inflate(await fs.readFile(this.lexicalPath())), () => slice.pause());
+      const { index, metadata } = await decodeLexicalSnapshot(await inflate(await fs.readFile(this.lexicalPath())), () => slice.pause());
       const fileHashes = (metadata as { fileHashes?: unknown } | null)?.fileHashes;
       if (typeof fileHashes !== 'object' || fileHashes === null) return undefined;
       return { index, fileHashes: new Map(Object.entries(fileHashes)) };
@@ -481,7 +481,7 @@ export class LoreStore implements SearchIndex {
     const fileHashes = Object.fromEntries([...this.files()].map((file) => [file.path, file.hash]));
     const slice = new TimeSlice();
     // Encoding starts now, from the index as it is; compression runs off the main thread.
-    const compressed = this.lexical.encodeSnapshot({ fileHashes }, () => slice.pause()).then((bytes) => deflate(bytes, { level: 1 }));
+    const compressed = encodeLexicalSnapshot(this.lexical, { fileHashes }, () => slice.pause()).then((bytes) => deflate(bytes, { level: 1 }));
     compressed.catch(() => undefined);
     this.snapshotWrite = this.snapshotWrite
       .then(async () => writeFileAtomic(this.lexicalPath(), await compressed))

@@ -7,7 +7,7 @@
 // remains as the fallback where WebAssembly SIMD is unavailable. Both are exact.
 
 import { KERNEL_WASM } from './kernel';
-import { TopK } from './topK';
+import { TopK } from '../topK';
 
 export interface ScoredId {
   id: string;

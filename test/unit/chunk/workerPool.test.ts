@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Chunker, ChunkingError, defaultChunkWorkers } from '../../../src/core/chunk';
-import { lexicalTermsOf, takeLexicalTerms } from '../../../src/core/store/lexicalTerms';
+import { lexicalTermsOf, takeLexicalTerms } from '../../../src/core/lexical';
 import { FIXTURE_DIR } from './helpers';
 
 const REPO = path.resolve(__dirname, '../../../..');

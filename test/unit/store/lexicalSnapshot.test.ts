@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { LoreStore } from '../../../src/core/store';
-import { LexicalIndex } from '../../../src/core/store/lexicalIndex';
+import { decodeLexicalSnapshot } from '../../../src/core/lexical';
 import { LEXICAL_FILE } from '../../../src/core/store/loreStore';
 import { openStoreForReading } from '../../../src/core/store/readSnapshot';
 import { makeTempDir, removeDir } from '../../support/tempTree';
@@ -24,7 +24,7 @@ async function hits(store: LoreStore, query: string): Promise<string[]> {
 }
 
 async function savedIds(dir: string): Promise<string[]> {
-  return [...(await LexicalIndex.decodeSnapshot(inflateSync(readFileSync(path.join(dir, LEXICAL_FILE))))).index.ids()].sort();
+  return [...(await decodeLexicalSnapshot(inflateSync(readFileSync(path.join(dir, LEXICAL_FILE))))).index.ids()].sort();
 }
 
 describe('LoreStore lexical snapshot', () => {

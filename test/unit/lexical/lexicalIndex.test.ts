@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { LexicalIndex, splitFields } from '../../../src/core/store/lexicalIndex';
+import { LexicalIndex, splitFields } from '../../../src/core/lexical';
 
 function chunk(id: string, path: string, text: string, extra: { symbol?: string; context?: string } = {}) {
   return { id, path, text, ...extra };

@@ -5,8 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import MiniSearch from 'minisearch';
-import { LexicalIndex, splitFields, type LexicalDocument } from '../../../src/core/store/lexicalIndex';
-import { indexTerms, weightedQueryTerms } from '../../../src/core/store/tokenizeCode';
+import { decodeLexicalSnapshot, encodeLexicalSnapshot, indexTerms, LexicalIndex, splitFields, weightedQueryTerms, type LexicalDocument } from '../../../src/core/lexical';
 import { mulberry32 } from '../../support/random';
 
 const FIELDS = ['path', 'symbol', 'signature', 'doc', 'body'] as const;
@@ -182,10 +181,10 @@ describe('LexicalIndex engine', () => {
     index.add(docs);
     index.discard(docs.filter((_, i) => i % 7 === 0).map((d) => d.id));
     assert.ok(index.changesSinceSnapshot > 0);
-    const bytes = await index.encodeSnapshot();
+    const bytes = await encodeLexicalSnapshot(index);
     const sizeAtSnapshot = index.size;
     assert.equal(index.changesSinceSnapshot, 0);
-    const { index: decoded, metadata } = await LexicalIndex.decodeSnapshot(bytes);
+    const { index: decoded, metadata } = await decodeLexicalSnapshot(bytes);
     assert.equal(metadata, null);
     assert.equal(decoded.size, index.size);
     assert.deepEqual([...decoded.ids()].sort(), [...index.ids()].sort());
@@ -202,11 +201,11 @@ describe('LexicalIndex engine', () => {
     // A snapshot of an unaligned copy (as read from a larger buffer) decodes the same.
     const unaligned = new Uint8Array(bytes.length + 1).subarray(1);
     unaligned.set(bytes);
-    assert.equal((await LexicalIndex.decodeSnapshot(unaligned)).index.size, sizeAtSnapshot);
+    assert.equal((await decodeLexicalSnapshot(unaligned)).index.size, sizeAtSnapshot);
   });
 
   it('an empty index snapshots and decodes to an empty index', async () => {
-    const { index: decoded, metadata } = await LexicalIndex.decodeSnapshot(await new LexicalIndex().encodeSnapshot({ files: ['a'] }));
+    const { index: decoded, metadata } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(new LexicalIndex(), { files: ['a'] }));
     assert.deepEqual(metadata, { files: ['a'] });
     assert.equal(decoded.size, 0);
     assert.deepEqual(decoded.search('anything', 5), []);
@@ -217,7 +216,7 @@ describe('LexicalIndex engine', () => {
   it('refuses damaged, truncated or foreign snapshots with an error instead of misreading them', async () => {
     const index = new LexicalIndex();
     index.add(docs.slice(0, 50));
-    const bytes = await index.encodeSnapshot();
+    const bytes = await encodeLexicalSnapshot(index);
     const damaged: Array<[string, Uint8Array]> = [
       ['empty', new Uint8Array(0)],
       ['not a snapshot', Buffer.from('{"hello": "world"} and then some')],
@@ -227,7 +226,7 @@ describe('LexicalIndex engine', () => {
       ['of another version', withHeader(bytes, (h) => ({ ...h, version: 99 }))],
       ['of another tokenizer', withHeader(bytes, (h) => ({ ...h, fingerprint: '0000000000000000' }))],
     ];
-    for (const [what, data] of damaged) await assert.rejects(LexicalIndex.decodeSnapshot(data), /lexical snapshot|not a lexical snapshot|JSON/, what);
+    for (const [what, data] of damaged) await assert.rejects(decodeLexicalSnapshot(data), /lexical snapshot|not a lexical snapshot|JSON/, what);
   });
 });
 

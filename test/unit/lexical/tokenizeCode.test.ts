@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { tokenizeCode } from '../../../src/core/store';
+import { tokenizeCode } from '../../../src/core/lexical';
 
 describe('tokenizeCode', () => {
   it('keeps a camelCase identifier whole and adds its parts, lowercased', () => {

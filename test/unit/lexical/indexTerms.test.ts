@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { indexTerms, weightedQueryTerms } from '../../../src/core/store/tokenizeCode';
+import { indexTerms, weightedQueryTerms } from '../../../src/core/lexical';
 
 describe('indexTerms', () => {
   it('keeps a compound identifier whole (unstemmed) and adds its stemmed parts', () => {

@@ -1,0 +1,276 @@
+// The lexical index as bytes, so a store opens without re-tokenizing its chunks. Layout: a u32
+// magic, the section count and each section's length, then the sections, each padded to 4 bytes:
+// a JSON header, the caller's JSON metadata, chunk ids, terms, posting counts per term and field,
+// field lengths, term frequencies and the postings' slot gaps as varints.
+import { createHash } from 'node:crypto';
+import { FIELD_COUNT, LexicalIndex, noPause, PAUSE_EVERY_POSTINGS, type Pause } from './lexicalIndex';
+import { FIELDS, splitFields, type LexicalDocument } from './terms';
+import { indexTerms } from './tokenizeCode';
+
+/** Bump when what is indexed for a chunk changes in a way the fingerprint below might miss. */
+const SNAPSHOT_VERSION = 2;
+const SNAPSHOT_MAGIC = 0x3158_4c4c; // "LLX1" little-endian
+
+/**
+ * `index` as bytes, with the caller's `metadata` (any JSON value) alongside: live chunks only,
+ * renumbered densely, so each posting list is ascending and its gaps take a byte or two as
+ * varints. Encodes the index as it was when called, awaiting `pause` now and then so a large
+ * index does not hold the event loop while changes go on.
+ */
+export async function encodeLexicalSnapshot(index: LexicalIndex, metadata: unknown = null, pause: Pause = noPause): Promise<Uint8Array> {
+  const { ids, fieldLengths, terms: termsById, maxPostings, visitPostings } = index.snapshotView();
+  await pause();
+  const terms: string[] = [];
+  const counts: number[] = [];
+  const gaps = new Uint8Array(maxPostings * 5);
+  const frequencies = new Uint8Array(maxPostings);
+  let written = 0;
+  let length = 0;
+  let sincePause = 0;
+  const fieldCounts = new Uint32Array(FIELD_COUNT);
+  for (let termId = 0; termId < termsById.length; termId++) {
+    const before = written;
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      const start = written;
+      let previous = 0;
+      visitPostings(termId, f, (to, frequency) => {
+        let gap = to - previous;
+        previous = to;
+        while (gap >= 0x80) {
+          gaps[length++] = (gap & 0x7f) | 0x80;
+          gap >>>= 7;
+        }
+        gaps[length++] = gap;
+        frequencies[written++] = frequency;
+      });
+      fieldCounts[f] = written - start;
+    }
+    // A term no live chunk has any more is left out.
+    if (written === before) continue;
+    terms.push(termsById[termId]);
+    for (let f = 0; f < FIELD_COUNT; f++) counts.push(fieldCounts[f]);
+    sincePause += written - before;
+    if (sincePause >= PAUSE_EVERY_POSTINGS) {
+      sincePause = 0;
+      await pause();
+    }
+  }
+  const header = Buffer.from(JSON.stringify({ version: SNAPSHOT_VERSION, fingerprint: tokenizerFingerprint(), slots: ids.length, terms: terms.length, postings: written }));
+  await pause();
+  const sections = [header, Buffer.from(JSON.stringify(metadata)), ...encodeStrings(ids), ...encodeStrings(terms), u8(Uint32Array.from(counts)), u8(fieldLengths), frequencies.subarray(0, written), gaps.subarray(0, length)];
+  const prefix = new Uint32Array(2 + sections.length);
+  prefix[0] = SNAPSHOT_MAGIC;
+  prefix[1] = sections.length;
+  sections.forEach((section, i) => (prefix[2 + i] = section.length));
+  return Buffer.concat([u8(prefix), ...sections.map((section) => alignTo4(section))]);
+}
+
+/**
+ * The index a snapshot holds, and its metadata. Throws on bytes that are not a snapshot of this
+ * version, or that another tokenizer wrote (its postings would not match the terms queries
+ * produce). Awaits `pause` now and then, like encodeLexicalSnapshot.
+ */
+export async function decodeLexicalSnapshot(bytes: Uint8Array, pause: Pause = noPause): Promise<{ index: LexicalIndex; metadata: unknown }> {
+  const reader = new SnapshotReader(bytes);
+  const header = JSON.parse(reader.text()) as { version: number; fingerprint: string; slots: number; terms: number; postings: number };
+  if (header.version !== SNAPSHOT_VERSION) throw new Error(`lexical snapshot version ${header.version}, expected ${SNAPSHOT_VERSION}`);
+  if (header.fingerprint !== tokenizerFingerprint()) throw new Error('lexical snapshot was written by another tokenizer');
+  const metadata = JSON.parse(reader.text()) as unknown;
+  const ids = reader.strings();
+  const terms = reader.strings();
+  const counts = reader.uint32s();
+  const fieldLengths = reader.uint16s();
+  const frequencies = reader.bytes();
+  const gaps = reader.bytes();
+  reader.end();
+  const { slots, postings } = header;
+  if (ids.length !== slots || terms.length !== header.terms || counts.length !== terms.length * FIELD_COUNT || fieldLengths.length !== slots * FIELD_COUNT || frequencies.length !== postings) {
+    throw new Error('lexical snapshot sections disagree in size');
+  }
+  await pause();
+  const slotOf = new Map<string, number>();
+  const slotIds = await ids.each((id, slot) => {
+    if (slotOf.has(id)) throw new Error(`lexical snapshot holds ${id} twice`);
+    slotOf.set(id, slot);
+  }, pause);
+  const termIds = new Map<string, number>();
+  await terms.each((term, termId) => termIds.set(term, termId), pause);
+  if (termIds.size !== terms.length) throw new Error('lexical snapshot holds a term twice');
+  await pause();
+  const starts = new Uint32Array(counts.length + 1);
+  for (let key = 0; key < counts.length; key++) starts[key + 1] = starts[key] + counts[key];
+  if (starts[counts.length] !== postings) throw new Error('lexical snapshot posting counts disagree');
+  const slotsOfPostings = new Uint32Array(postings);
+  const perSlot = new Uint32Array(slots);
+  let at = 0;
+  for (let key = 0; key < counts.length; ) {
+    let end = key + 1;
+    while (end < counts.length && starts[end] - starts[key] < PAUSE_EVERY_POSTINGS) end++;
+    at = decodePostings(gaps, at, starts, key, end, slotsOfPostings, perSlot);
+    if (at === -1 || at > gaps.length) throw new Error('lexical snapshot has a malformed posting');
+    key = end;
+    await pause();
+  }
+  if (at !== gaps.length) throw new Error('lexical snapshot has trailing postings');
+  const index = LexicalIndex.fromBase({
+    slotIds,
+    slotOf,
+    termIds,
+    fieldLengths: new Uint16Array(fieldLengths),
+    baseStarts: starts,
+    baseSlots: slotsOfPostings,
+    baseFrequencies: new Uint8Array(frequencies),
+    postingsPerSlot: perSlot,
+  });
+  return { index, metadata };
+}
+
+let fingerprint: string | undefined;
+
+/**
+ * What the tokenizer and field split make of a sample that exercises them: a snapshot written by a
+ * build that indexes text differently is refused instead of silently missing terms.
+ */
+function tokenizerFingerprint(): string {
+  if (fingerprint === undefined) {
+    const sample: LexicalDocument = {
+      id: 'fingerprint',
+      path: 'src/http/retryPolicy.ts',
+      symbol: 'RetryPolicy.nextDelay',
+      context: 'export class RetryPolicy {',
+      text: '/** Backoff between attempts, in milliseconds. */\nnextDelay(attemptCount: number, cfg: HTTPConfig): number {\n  // The requests are retried with jitter\n  return parse_config_file(cfg.max-delay) * 2 ** attemptCount; // 日本語 données\n}\n"""Docstring\nruns on."""',
+    };
+    const fields = splitFields(sample);
+    const terms = FIELDS.map((field) => indexTerms(fields[field]).join(' ')).join('\n');
+    fingerprint = createHash('sha256').update(`${FIELDS.join(',')}\n${terms}`).digest('hex').slice(0, 16);
+  }
+  return fingerprint;
+}
+
+/**
+ * Decodes the varint slot gaps of keys [fromKey, toKey) into `slotsOf` (counting postings per slot)
+ * and returns the offset after them, or -1 when they are malformed. A plain function with small
+ * integer arithmetic only, so that V8 compiles the hot loop tightly.
+ */
+function decodePostings(gaps: Uint8Array, at: number, starts: Uint32Array, fromKey: number, toKey: number, slotsOf: Uint32Array, perSlot: Uint32Array): number {
+  const slots = perSlot.length;
+  for (let key = fromKey; key < toKey; key++) {
+    let slot = 0;
+    for (let i = starts[key], end = starts[key + 1]; i < end; i++) {
+      // Varint: seven bits a byte, low bits first, high bit set on all but the last byte.
+      let byte = gaps[at++];
+      let gap = byte & 0x7f;
+      for (let shift = 7; byte >= 0x80; shift += 7) {
+        // Slots fit in 31 bits: four bytes of varint at most.
+        if (shift > 21) return -1;
+        byte = gaps[at++];
+        gap |= (byte & 0x7f) << shift;
+      }
+      slot += gap;
+      if (slot >= slots) return -1;
+      slotsOf[i] = slot;
+      perSlot[slot]++;
+    }
+  }
+  return at;
+}
+
+function u8(array: Uint16Array | Uint32Array): Uint8Array {
+  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/** Sections are padded to 4 bytes so typed arrays can be read in place. */
+function alignTo4(section: Uint8Array): Uint8Array {
+  const padding = (4 - (section.length % 4)) % 4;
+  return padding ? Buffer.concat([section, new Uint8Array(padding)]) : section;
+}
+
+/**
+ * Strings as two sections, their concatenated text and their lengths: reading them back is one
+ * UTF-8 decode and slicing, several times quicker than JSON.parse of an array, and done in pieces.
+ */
+function encodeStrings(list: readonly string[]): [Uint8Array, Uint8Array] {
+  return [Buffer.from(list.join('')), u8(Uint32Array.from(list, (item) => item.length))];
+}
+
+class StringList {
+  constructor(
+    private readonly text: string,
+    private readonly lengths: Uint32Array,
+  ) {}
+
+  get length(): number {
+    return this.lengths.length;
+  }
+
+  /** Calls `visit` with each string in order, pausing every so often; returns them all. */
+  async each(visit: (item: string, index: number) => void, pause: Pause): Promise<string[]> {
+    const items = new Array<string>(this.lengths.length);
+    for (let i = 0, at = 0; i < this.lengths.length; i++) {
+      const item = this.text.slice(at, (at += this.lengths[i]));
+      items[i] = item;
+      visit(item, i);
+      if (i % 16_384 === 16_383) await pause();
+    }
+    return items;
+  }
+}
+
+class SnapshotReader {
+  private readonly lengths: Uint32Array;
+  private section = 0;
+  private offset: number;
+
+  constructor(private readonly data: Uint8Array) {
+    // Typed arrays are read in place, which needs 4-byte alignment.
+    if (data.byteOffset % 4 !== 0) this.data = data = new Uint8Array(data);
+    if (data.length < 8) throw new Error('lexical snapshot is truncated');
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (view.getUint32(0, true) !== SNAPSHOT_MAGIC) throw new Error('not a lexical snapshot');
+    const count = view.getUint32(4, true);
+    if (count > 64 || 8 + count * 4 > data.length) throw new Error('lexical snapshot is truncated');
+    this.lengths = new Uint32Array(count);
+    for (let i = 0; i < count; i++) this.lengths[i] = view.getUint32(8 + i * 4, true);
+    this.offset = 8 + count * 4;
+  }
+
+  text(): string {
+    return Buffer.from(this.bytes()).toString('utf8');
+  }
+
+  /** A list written by encodeStrings: its text, then each string's length. */
+  strings(): StringList {
+    const text = this.text();
+    const lengths = this.uint32s();
+    let total = 0;
+    for (const length of lengths) total += length;
+    if (total !== text.length) throw new Error('lexical snapshot strings disagree with their lengths');
+    return new StringList(text, lengths);
+  }
+
+  uint16s(): Uint16Array {
+    const bytes = this.bytes();
+    if (bytes.length % 2 !== 0) throw new Error('lexical snapshot section is misaligned');
+    return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+  }
+
+  uint32s(): Uint32Array {
+    const bytes = this.bytes();
+    if (bytes.length % 4 !== 0) throw new Error('lexical snapshot section is misaligned');
+    return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  }
+
+  /** Every section read, and nothing after them. */
+  end(): void {
+    if (this.section !== this.lengths.length || this.offset !== this.data.length) throw new Error('lexical snapshot has a wrong length');
+  }
+
+  bytes(): Uint8Array {
+    if (this.section >= this.lengths.length) throw new Error('lexical snapshot is missing a section');
+    const length = this.lengths[this.section++];
+    const start = this.offset;
+    if (start + length > this.data.length) throw new Error('lexical snapshot is truncated');
+    this.offset = start + length + ((4 - (length % 4)) % 4);
+    return this.data.subarray(start, start + length);
+  }
+}
