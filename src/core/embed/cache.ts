@@ -10,7 +10,7 @@
 // the cache only saves work, it is never the sole copy of anything.
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../store/atomicFileStorage';
+import { writeFileAtomic } from '../fsAtomic';
 import { DimensionMismatchError } from './errors';
 
 const MAGIC = Buffer.from('LOREEMB1', 'latin1');

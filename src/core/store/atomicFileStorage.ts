@@ -1,51 +1,9 @@
 // Vectra's LocalFileStorage overwrites index files in place: a crash mid-write leaves a torn
-// shard. This storage replaces a file only by renaming a complete, fsynced sibling over it.
-import { randomBytes } from 'node:crypto';
+// shard. This storage writes through writeFileAtomic instead.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { FileDetails, FileStorage, ListFilesFilter } from 'vectra';
-
-/** Marks temporary siblings; `isTempFile` recognises leftovers of an interrupted write. */
-const TEMP_MARK = '.tmp-';
-
-export function isTempFile(name: string): boolean {
-  return name.includes(TEMP_MARK);
-}
-
-/** A fresh name next to `filePath` that `isTempFile` recognises. */
-export function tempPathFor(filePath: string): string {
-  return `${filePath}${TEMP_MARK}${randomBytes(6).toString('hex')}`;
-}
-
-/** Writes `content` to `filePath` atomically: temp file in the same folder, fsync, rename, fsync folder. */
-export async function writeFileAtomic(filePath: string, content: Buffer | string): Promise<void> {
-  const tempPath = tempPathFor(filePath);
-  try {
-    const handle = await fs.open(tempPath, 'wx');
-    try {
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tempPath, filePath);
-  } catch (err) {
-    await fs.rm(tempPath, { force: true });
-    throw err;
-  }
-  await syncFolder(path.dirname(filePath));
-}
-
-/** Makes a rename in `folder` durable. Windows cannot open folders for fsync; NTFS journals renames. */
-async function syncFolder(folder: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await fs.open(folder, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+import { writeFileAtomic } from '../fsAtomic';
 
 /** A vectra `FileStorage` over absolute paths whose writes are atomic (see `writeFileAtomic`). */
 export class AtomicFileStorage implements FileStorage {

@@ -25,7 +25,9 @@ import * as zlib from 'node:zlib';
 import { LocalIndex } from 'vectra';
 import type { IndexItem } from 'vectra';
 import type { Chunk, SearchHit, SearchIndex } from '../types';
-import { AtomicFileStorage, isTempFile, tempPathFor, writeFileAtomic } from './atomicFileStorage';
+import { listFolder, removeTempFiles, sizeOnDisk, tempPathFor, writeFileAtomic } from '../fsAtomic';
+import { TimeSlice, yieldToEventLoop } from '../timeSlice';
+import { AtomicFileStorage } from './atomicFileStorage';
 import { decodeLexicalSnapshot, encodeLexicalSnapshot, LexicalIndex } from '../lexical';
 import { PackedProtobufCodec } from './packedProtobufCodec';
 import {
@@ -115,8 +117,6 @@ const SHARDS_DIR = 'shards';
  * touches up to ~80 candidate files, a follow-up mostly the same ones (~15 KB each decoded).
  */
 const DECODED_CACHE_FILES = 256;
-/** Longest stretch of loading or compressing before letting the extension host's event loop run. */
-const SLICE_MS = 25;
 
 export class LoreStore implements SearchIndex {
   private readonly storage = new AtomicFileStorage();
@@ -852,50 +852,3 @@ function groupBy<T, K>(values: Iterable<T>, key: (value: T) => K): Map<K, T[]> {
 
 const inflate = promisify(zlib.inflate);
 const deflate = promisify(zlib.deflate);
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Lets long loops give the event loop a turn every SLICE_MS. */
-class TimeSlice {
-  private started = performance.now();
-
-  async pause(): Promise<void> {
-    if (performance.now() - this.started < SLICE_MS) return;
-    await yieldToEventLoop();
-    this.started = performance.now();
-  }
-}
-
-async function listFolder(folder: string): Promise<string[]> {
-  try {
-    return await fs.readdir(folder);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-/** Deletes leftovers of interrupted writes in `folder`; false if the folder does not exist. */
-async function removeTempFiles(folder: string, ours: (name: string) => boolean = () => true): Promise<boolean> {
-  let names: string[];
-  try {
-    names = await fs.readdir(folder);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-  const temps = names.filter((name) => isTempFile(name) && ours(name));
-  await Promise.all(temps.map((name) => fs.rm(path.join(folder, name), { recursive: true, force: true })));
-  return true;
-}
-
-async function sizeOnDisk(target: string): Promise<number> {
-  const stat = await fs.stat(target).catch(() => undefined);
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.size;
-  let total = 0;
-  for (const name of await listFolder(target)) total += await sizeOnDisk(path.join(target, name));
-  return total;
-}

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { AtomicFileStorage, isTempFile, writeFileAtomic } from '../../../src/core/store/atomicFileStorage';
+import { isTempFile, writeFileAtomic } from '../../../src/core/fsAtomic';
+import { AtomicFileStorage } from '../../../src/core/store/atomicFileStorage';
 import { makeTempDir, removeDir } from '../../support/tempTree';
 
 describe('AtomicFileStorage', () => {
