@@ -1,1 +1,3 @@
-export { LoreStore, FORMAT_VERSION, type FileRecord, type FileUpdate, type StoreStats } from './loreStore';
+export { LoreStore, type FileRecord, type FileUpdate, type StoreStats } from './loreStore';
+export { LEXICAL_FILE } from './lexicalState';
+export { FORMAT_VERSION } from './storeMeta';

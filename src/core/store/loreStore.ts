@@ -1,61 +1,35 @@
 // Lore's index on disk and in memory.
 //
 // On disk (`dir`):
-//   store.json     format version, embedding model and dimension (written atomically)
-//   lexical.bin    a snapshot of the lexical index (lexicalIndex.ts), zlib-compressed: derived
-//                  data, written after big changes and on close, so opening does not re-tokenize
-//                  every chunk. Chunk ids name their content, so on open the snapshot is matched
-//                  against the shards by id: chunks it lacks are indexed, ones it has extra dropped.
+//   store.json     format version, embedding model and dimension (storeMeta.ts, written atomically)
+//   lexical.bin    a snapshot of the lexical index (lexicalState.ts), so opening does not
+//                  re-tokenize every chunk
 //   shards/00..ff  a file lives in the shard picked by a hash of its path; each shard is a Vectra
 //                  LocalIndex (file records and vectors) plus a chunk pack (chunk text), see
-//                  shardFormat.ts. A shard commit ends with one atomic replacement of its index.pb,
-//                  so after a crash each file is wholly old or wholly new, and no separate
-//                  manifest can disagree with the shards. Saving a file rewrites only its shard.
+//                  shardFiles.ts and shardFormat.ts. After a crash each file is wholly old or
+//                  wholly new, and no separate manifest can disagree with the shards. Saving a
+//                  file rewrites only its shard.
 //
 // Ordering between store.json and the shards keeps vectors and their model consistent across a
 // crash: the model is recorded before its first vectors are written, and a model switch drops the
 // old vectors from every shard before recording the new model.
 //
 // In memory: file records, chunk ownership, every vector in one packed matrix (vectorMatrix.ts)
-// and the lexical index (lexicalIndex.ts). Searches never touch the disk.
+// and the lexical index (core/lexical). Searches never touch the disk.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
-import { LocalIndex } from 'vectra';
-import type { IndexItem } from 'vectra';
-import type { Chunk, SearchHit, SearchIndex } from '../types';
-import { listFolder, removeTempFiles, sizeOnDisk, tempPathFor, writeFileAtomic } from '../fsAtomic';
+import { listFolder, removeTempFiles, sizeOnDisk, tempPathFor } from '../fsAtomic';
 import { TimeSlice, yieldToEventLoop } from '../timeSlice';
-import { AtomicFileStorage } from './atomicFileStorage';
-import { decodeLexicalSnapshot, encodeLexicalSnapshot, LexicalIndex } from '../lexical';
-import { PackedProtobufCodec } from './packedProtobufCodec';
-import {
-  decodePack,
-  decodePayload,
-  encodePack,
-  encodePayload,
-  fileItem,
-  fileItemId,
-  freezeRecord,
-  hasChunkFields,
-  headerItem,
-  INDEX_FILE,
-  isReservedId,
-  packGeneration,
-  packChecksum,
-  packName,
-  readShardItems,
-  vectorItem,
-  type FileEntry,
-  type FileRecord,
-} from './shardFormat';
+import type { Chunk, SearchHit, SearchIndex } from '../types';
+import { LEXICAL_FILE, LexicalState } from './lexicalState';
+import { prepareFiles, prepareVectors, toUnitVector, type FileUpdate, type PreparedFile } from './prepare';
+import { SHARD_COUNT, shardName, shardOf, ShardFiles, SHARDS_DIR, type ShardChange } from './shardFiles';
+import { decodePayload, fileItem, fileItemId, freezeRecord, vectorItem, type FileEntry, type FileRecord } from './shardFormat';
+import { FORMAT_VERSION, META_FILE, metaPath, readStoreMeta, writeStoreMeta, type StoreMeta } from './storeMeta';
 import { VectorMatrix } from './vectorMatrix';
 
 export type { FileRecord } from './shardFormat';
-
-/** Bump when the layout changes: an older or newer store is wiped and rebuilt from the sources. */
-export const FORMAT_VERSION = 2;
+export type { FileUpdate } from './prepare';
 
 export interface StoreStats {
   files: number;
@@ -67,51 +41,11 @@ export interface StoreStats {
   formatVersion: number;
 }
 
-export interface FileUpdate {
-  record: Omit<FileRecord, 'chunkIds'>;
-  chunks: Chunk[];
-  vectors?: Map<string, Float32Array>;
-}
-
 export interface OpenOptions {
   /** Whether the store saves its lexical index to lexical.bin (default true; readers beside a writer do not). */
   savesLexicalSnapshots?: boolean;
 }
 
-interface StoreMeta {
-  formatVersion: number;
-  embedModel?: string;
-  dims?: number;
-}
-
-interface LexicalSnapshot {
-  index: LexicalIndex;
-  /** Path -> file hash of the files whose chunks the snapshot holds. */
-  fileHashes: Map<string, unknown>;
-}
-
-/** A file validated and encoded, ready to be written to its shard and then applied in memory. */
-interface PreparedFile {
-  entry: FileEntry;
-  chunks: Chunk[];
-}
-
-/** What one shard commit changes in its index.pb, and the shard's files afterwards if they change. */
-interface ShardChange {
-  removeIds: string[];
-  insert: Array<Partial<IndexItem>>;
-  files?: Map<string, FileEntry>;
-}
-
-/** At 100k chunks a shard holds ~400 chunks (~1.5 MB): one save rewrites only that much. */
-const SHARD_COUNT = 256;
-const META_FILE = 'store.json';
-export const LEXICAL_FILE = 'lexical.bin';
-/** Re-tokenizing this many chunks at the next open costs more than writing a snapshot now. */
-const SNAPSHOT_AFTER_CHANGES = 2_000;
-const SNAPSHOT_INTERVAL_MS = 60_000;
-const EMPTY_PAYLOAD = Buffer.alloc(0);
-const SHARDS_DIR = 'shards';
 /**
  * Decoded chunk lists kept for repeated `getChunk` / search hits on the same files: one question
  * touches up to ~80 candidate files, a follow-up mostly the same ones (~15 KB each decoded).
@@ -119,23 +53,14 @@ const SHARDS_DIR = 'shards';
 const DECODED_CACHE_FILES = 256;
 
 export class LoreStore implements SearchIndex {
-  private readonly storage = new AtomicFileStorage();
-  private readonly codec = new PackedProtobufCodec();
   private meta: StoreMeta = { formatVersion: FORMAT_VERSION };
+  private readonly shardFiles: ShardFiles;
   /** Per shard: path -> file. */
   private readonly shards = Array.from({ length: SHARD_COUNT }, () => new Map<string, FileEntry>());
-  /** Per shard: generation of its current chunk pack (0: none yet). */
-  private readonly packGenerations = new Array<number>(SHARD_COUNT).fill(0);
   /** Chunk id -> the file that holds it. */
   private readonly owners = new Map<string, FileEntry>();
   private matrix?: VectorMatrix;
-  private lexical = new LexicalIndex();
-  /** Loaded files whose chunks are not in the lexical index yet (see buildLexicalIndex). */
-  private lexicalBacklog: FileEntry[] = [];
-  private lexicalBuild: Promise<void> = Promise.resolve();
-  /** The snapshot being written, if any: one at a time. */
-  private snapshotWrite: Promise<void> = Promise.resolve();
-  private lastSnapshotAt = -Infinity;
+  private readonly lexical: LexicalState;
   private readonly decoded = new Map<string, Chunk[]>();
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -143,8 +68,15 @@ export class LoreStore implements SearchIndex {
 
   private constructor(
     readonly dir: string,
-    private readonly savesLexicalSnapshots: boolean,
-  ) {}
+    savesLexicalSnapshots: boolean,
+  ) {
+    this.shardFiles = new ShardFiles(path.join(dir, SHARDS_DIR));
+    this.lexical = LexicalState.in(dir, savesLexicalSnapshots, {
+      entryOf: (filePath) => this.entryOf(filePath),
+      ownerOf: (id) => this.owners.get(id),
+      files: () => this.files(),
+    });
+  }
 
   /**
    * Creates the store in `dir` if missing. A store that is corrupt, half-written or of another
@@ -168,7 +100,7 @@ export class LoreStore implements SearchIndex {
    * after `open` (a lexical search before then completes it at once).
    */
   whenLexicalReady(): Promise<void> {
-    return this.lexicalBuild;
+    return this.lexical.whenReady();
   }
 
   /** Why the store found on disk was unusable and was wiped, if it was. */
@@ -208,10 +140,11 @@ export class LoreStore implements SearchIndex {
   /** Several files in one commit: same semantics as `putFile`, one write per touched shard. */
   putFiles(updates: FileUpdate[], model?: string): Promise<void> {
     return this.exclusive(async () => {
-      const prepared = await this.prepareFiles(updates);
-      const vectors = this.prepareVectors(
+      const prepared = await prepareFiles(updates, (id) => this.owners.get(id)?.record.path);
+      const vectors = prepareVectors(
         prepared.flatMap(({ chunks }, i) => chunks.flatMap((chunk) => vectorEntry(chunk.id, updates[i].vectors))),
         model,
+        this.meta,
       );
       if (vectors.meta) await this.writeMeta(vectors.meta);
       for (const [shard, files] of groupBy(prepared, (file) => file.entry.shard)) {
@@ -227,11 +160,11 @@ export class LoreStore implements SearchIndex {
           }
           change.files!.set(entry.record.path, entry);
         }
-        await this.commitShard(shard, change);
+        await this.shardFiles.commit(shard, change);
         for (const file of files) this.applyFile(file, vectors.unit);
         await yieldToEventLoop();
       }
-      await this.maintainLexicalIndex();
+      await this.lexical.maintain();
     });
   }
 
@@ -242,11 +175,11 @@ export class LoreStore implements SearchIndex {
         const files = new Map(this.shards[shard]);
         for (const entry of entries) files.delete(entry.record.path);
         const removeIds = entries.flatMap((entry) => [fileItemId(entry.record.path), ...entry.record.chunkIds]);
-        await this.commitShard(shard, { removeIds, insert: [], files });
+        await this.shardFiles.commit(shard, { removeIds, insert: [], files });
         for (const entry of entries) this.forgetFile(entry);
         await yieldToEventLoop();
       }
-      await this.maintainLexicalIndex();
+      await this.lexical.maintain();
     });
   }
 
@@ -254,11 +187,11 @@ export class LoreStore implements SearchIndex {
   setVectors(vectors: Map<string, Float32Array>, model: string): Promise<void> {
     return this.exclusive(async () => {
       const known = [...vectors].filter(([id]) => this.owners.has(id));
-      const { unit, meta } = this.prepareVectors(known, model);
+      const { unit, meta } = prepareVectors(known, model, this.meta);
       if (unit.size === 0) return;
       if (meta) await this.writeMeta(meta);
       for (const [shard, ids] of groupBy([...unit.keys()], (id) => this.owners.get(id)!.shard)) {
-        await this.commitShard(shard, { removeIds: ids, insert: ids.map((id) => vectorItem(id, unit.get(id)!)) });
+        await this.shardFiles.commit(shard, { removeIds: ids, insert: ids.map((id) => vectorItem(id, unit.get(id)!)) });
         for (const id of ids) this.vectorMatrix().set(id, unit.get(id)!);
         await yieldToEventLoop();
       }
@@ -306,7 +239,7 @@ export class LoreStore implements SearchIndex {
       const withVectors = [...this.owners].filter(([id]) => this.matrix?.has(id));
       for (const [shard, owned] of groupBy(withVectors, ([, entry]) => entry.shard)) {
         const ids = owned.map(([id]) => id);
-        await this.commitShard(shard, { removeIds: ids, insert: [] });
+        await this.shardFiles.commit(shard, { removeIds: ids, insert: [] });
         for (const id of ids) this.matrix!.delete(id);
         await yieldToEventLoop();
       }
@@ -318,7 +251,6 @@ export class LoreStore implements SearchIndex {
 
   /** Best first, with BM25 scores. */
   lexicalSearch(query: string, k: number): SearchHit[] {
-    this.completeLexicalIndex();
     return this.lexical.search(query, k).flatMap(({ id, score }) => {
       const chunk = this.getChunk(id);
       return chunk ? [{ chunk, score }] : [];
@@ -349,7 +281,7 @@ export class LoreStore implements SearchIndex {
       vectors: this.vectorCount(),
       ...(this.meta.embedModel !== undefined && { embedModel: this.meta.embedModel }),
       ...(this.meta.dims !== undefined && { dims: this.meta.dims }),
-      diskBytes: (await sizeOnDisk(this.metaPath())) + (await sizeOnDisk(this.shardsPath())) + (await sizeOnDisk(this.lexicalPath())),
+      diskBytes: (await sizeOnDisk(metaPath(this.dir))) + (await sizeOnDisk(this.shardFiles.folder)) + (await sizeOnDisk(this.lexical.filePath)),
       formatVersion: FORMAT_VERSION,
     };
   }
@@ -365,10 +297,8 @@ export class LoreStore implements SearchIndex {
    */
   close(): Promise<void> {
     return this.exclusive(async () => {
-      // Stops the background build; what it indexed is saved, the rest is indexed at the next open.
       this.closed = true;
-      if (this.lexical.changesSinceSnapshot > 0) await this.saveLexicalSnapshot();
-      await this.snapshotWrite;
+      await this.lexical.close();
       this.resetMemory();
     });
   }
@@ -378,16 +308,16 @@ export class LoreStore implements SearchIndex {
   private async load(): Promise<void> {
     // Other components may keep files in `dir`: only our own leftovers go.
     await removeTempFiles(this.dir, (name) => [META_FILE, SHARDS_DIR, LEXICAL_FILE].some((ours) => name.startsWith(ours)));
-    const meta = await this.readMeta();
+    const meta = await readStoreMeta(this.dir);
     if (!meta) {
-      if ((await listFolder(this.shardsPath())).length > 0) throw new Error(`${META_FILE} is missing but shards exist`);
+      if ((await listFolder(this.shardFiles.folder)).length > 0) throw new Error(`${META_FILE} is missing but shards exist`);
       await this.writeMeta({ formatVersion: FORMAT_VERSION });
       return;
     }
     this.meta = meta;
     // Read and inflated off the main thread while the shards load.
-    const lexicalSnapshot = this.readLexicalSnapshot();
-    const shardBytes = await this.shardIndexSizes();
+    const lexicalSnapshot = this.lexical.readSnapshot();
+    const shardBytes = await this.shardFiles.indexSizes();
     if (meta.dims !== undefined) {
       // Vectors dominate index.pb bytes, so this bound sizes the matrix once instead of regrowing it.
       const bytes = [...shardBytes.values()].reduce((sum, size) => sum + size, 0);
@@ -402,177 +332,22 @@ export class LoreStore implements SearchIndex {
       }
     }
     this.matrix?.trim();
-    this.useLexicalSnapshot(await lexicalSnapshot);
-    // The packs passed their checksums, so a file failing to decode here is a bug that its own reads
-    // (getChunk) report; the other files still get indexed.
-    this.lexicalBuild = this.buildLexicalIndex().catch(() => undefined);
-  }
-
-  /** The saved lexical index, or undefined when there is none or it is unusable (it is rebuilt then). */
-  private async readLexicalSnapshot(): Promise<LexicalSnapshot | undefined> {
-    try {
-      const slice = new TimeSlice();
-      const { index, metadata } = await decodeLexicalSnapshot(await inflate(await fs.readFile(this.lexicalPath())), () => slice.pause());
-      const fileHashes = (metadata as { fileHashes?: unknown } | null)?.fileHashes;
-      if (typeof fileHashes !== 'object' || fileHashes === null) return undefined;
-      return { index, fileHashes: new Map(Object.entries(fileHashes)) };
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * Starts from the snapshot when there is one: the loaded files it covers (same file hash, all
-   * their chunk ids) leave the backlog; its other chunks are dropped and those files re-indexed.
-   */
-  private useLexicalSnapshot(snapshot: LexicalSnapshot | undefined): void {
-    if (!snapshot) return;
-    const { index, fileHashes } = snapshot;
-    const covered = new Set<FileEntry>();
-    for (const entry of this.lexicalBacklog) {
-      const { path: filePath, hash, chunkIds } = entry.record;
-      if (fileHashes.get(filePath) === hash && chunkIds.every((id) => index.has(id))) covered.add(entry);
-    }
-    index.discard([...index.ids()].filter((id) => !covered.has(this.owners.get(id)!)));
-    this.lexicalBacklog = this.lexicalBacklog.filter((entry) => !covered.has(entry));
-    this.lexical = index;
-  }
-
-  /**
-   * Fills the lexical index with the loaded files the snapshot did not cover, between event-loop
-   * turns after `open` has returned: without a snapshot, tokenizing 100k chunks takes many seconds,
-   * which must neither hold up the store's opening nor block the extension host. Saves a snapshot
-   * when that was much work.
-   */
-  private async buildLexicalIndex(): Promise<void> {
-    // Starts on a later turn: `open` hands the store over first.
-    await yieldToEventLoop();
-    const slice = new TimeSlice();
-    while (this.lexicalBacklog.length > 0 && !this.closed) {
-      this.indexBacklogFile();
-      await slice.pause();
-      await this.lexical.compactIfWorthIt(() => slice.pause());
-    }
-    if (this.lexical.changesSinceSnapshot >= SNAPSHOT_AFTER_CHANGES && !this.closed) await this.saveLexicalSnapshot();
-  }
-
-  /** After writes: compacts the lexical index and saves it when worth it, between event-loop turns. */
-  private async maintainLexicalIndex(): Promise<void> {
-    const slice = new TimeSlice();
-    await this.lexical.compactIfWorthIt(() => slice.pause());
-    await this.saveLexicalSnapshotIfWorthIt();
-  }
-
-  /**
-   * After writes: a snapshot once enough changed since the last one (and the initial build is done),
-   * at most every SNAPSHOT_INTERVAL_MS, since each re-encodes the whole index. close() saves the rest.
-   */
-  private async saveLexicalSnapshotIfWorthIt(): Promise<void> {
-    if (this.lexicalBacklog.length > 0 || this.lexical.changesSinceSnapshot < Math.max(SNAPSHOT_AFTER_CHANGES, this.lexical.size / 10)) return;
-    if (performance.now() - this.lastSnapshotAt < SNAPSHOT_INTERVAL_MS) return;
-    await this.saveLexicalSnapshot();
-  }
-
-  /** Writes the lexical index to lexical.bin (compressed off the main thread, replaced atomically). */
-  private saveLexicalSnapshot(): Promise<void> {
-    if (!this.savesLexicalSnapshots) return Promise.resolve();
-    this.lastSnapshotAt = performance.now();
-    // File hashes tell a snapshot's chunks from newer ones with the same ids (see useLexicalSnapshot).
-    const fileHashes = Object.fromEntries([...this.files()].map((file) => [file.path, file.hash]));
-    const slice = new TimeSlice();
-    // Encoding starts now, from the index as it is; compression runs off the main thread.
-    const compressed = encodeLexicalSnapshot(this.lexical, { fileHashes }, () => slice.pause()).then((bytes) => deflate(bytes, { level: 1 }));
-    compressed.catch(() => undefined);
-    this.snapshotWrite = this.snapshotWrite
-      .then(async () => writeFileAtomic(this.lexicalPath(), await compressed))
-      // Only a cache: a failed write means the next open tokenizes more.
-      .catch(() => undefined);
-    return this.snapshotWrite;
-  }
-
-  /** A lexical search before the background build is done finishes it first: results are always complete. */
-  private completeLexicalIndex(): void {
-    while (this.lexicalBacklog.length > 0) this.indexBacklogFile();
-  }
-
-  private indexBacklogFile(): void {
-    const entry = this.lexicalBacklog.pop()!;
-    // A file saved or removed since the load is already indexed with its new chunks, or gone.
-    if (this.entryOf(entry.record.path) !== entry) return;
-    this.lexical.add(decodePayload(entry.record.path, entry.payload));
-  }
-
-  private async readMeta(): Promise<StoreMeta | undefined> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.metaPath(), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    let meta: Partial<StoreMeta>;
-    try {
-      meta = JSON.parse(text) as Partial<StoreMeta>;
-    } catch {
-      throw new Error(`${META_FILE} is not valid JSON`);
-    }
-    if (typeof meta !== 'object' || meta === null) throw new Error(`${META_FILE} is malformed`);
-    if (meta.formatVersion !== FORMAT_VERSION) {
-      throw new Error(`the store has format version ${JSON.stringify(meta.formatVersion)}; this version of Lore reads ${FORMAT_VERSION}`);
-    }
-    const modelOk = meta.embedModel === undefined || typeof meta.embedModel === 'string';
-    const dimsOk = meta.dims === undefined || (Number.isInteger(meta.dims) && meta.dims > 0 && meta.embedModel !== undefined);
-    if (!modelOk || !dimsOk) throw new Error(`${META_FILE} is malformed`);
-    return { formatVersion: FORMAT_VERSION, embedModel: meta.embedModel, dims: meta.dims };
-  }
-
-  /** Shard -> size of its index.pb, for the shards that have one; drops leftovers of interrupted writes. */
-  private async shardIndexSizes(): Promise<Map<number, number>> {
-    const sizes = new Map<number, number>();
-    for (let shard = 0; shard < SHARD_COUNT; shard++) {
-      const folder = this.shardPath(shard);
-      if (!(await removeTempFiles(folder))) continue;
-      const stat = await fs.stat(path.join(folder, INDEX_FILE)).catch(() => undefined);
-      if (stat) sizes.set(shard, stat.size);
-    }
-    return sizes;
+    this.lexical.start(await lexicalSnapshot);
   }
 
   private async loadShard(shard: number, slice: TimeSlice): Promise<void> {
-    const folder = this.shardPath(shard);
-    const index = this.shardIndex(shard);
-    const { version } = await index.getIndexStats();
-    if (version !== FORMAT_VERSION) throw new Error(`format version ${version}, expected ${FORMAT_VERSION}`);
-    const contents = readShardItems(await index.listItems());
-    const generation = contents.generation ?? 0;
-    // Packs of other generations are from commits that were superseded or never completed.
-    for (const name of await listFolder(folder)) {
-      const other = packGeneration(name);
-      if (other !== undefined && other !== generation) await fs.rm(path.join(folder, name), { force: true });
-    }
-    if (contents.files.length > 0 && generation === 0) throw new Error('files without a chunk pack');
-    const pack = generation ? await fs.readFile(path.join(folder, packName(generation))) : undefined;
-    if (pack && packChecksum(pack) !== contents.packHash) throw new Error('chunk pack does not match its checksum');
-    const payloads = pack ? decodePack(pack) : new Map<string, Buffer>();
-    this.packGenerations[shard] = generation;
-    for (const { path: filePath, hash, size, mtimeMs, chunkIds } of contents.files) {
-      if (shardOf(filePath) !== shard) throw new Error(`${filePath} belongs to another shard`);
-      const payload = payloads.get(filePath);
-      if (!payload) throw new Error(`no chunks for ${filePath}`);
-      const entry: FileEntry = {
-        record: freezeRecord({ path: filePath, hash, size, mtimeMs, chunkIds }),
-        shard,
-        payload,
-      };
+    const { files, vectors } = await this.shardFiles.read(shard);
+    for (const { record, payload } of files) {
+      const entry: FileEntry = { record: freezeRecord(record), shard, payload };
       for (const id of entry.record.chunkIds) {
         if (this.owners.has(id)) throw new Error(`chunk ${id} is stored twice`);
         this.owners.set(id, entry);
       }
-      this.shards[shard].set(filePath, entry);
-      this.lexicalBacklog.push(entry);
+      this.shards[shard].set(record.path, entry);
+      this.lexical.queue(entry);
       await slice.pause();
     }
-    for (const { id, vector } of contents.vectors) {
+    for (const { id, vector } of vectors) {
       if (this.owners.get(id)?.shard !== shard) throw new Error(`vector for unknown chunk ${id}`);
       if (!this.matrix || vector.length !== this.matrix.dims) {
         throw new Error(`vector of chunk ${id} has ${vector.length} dimensions, expected ${this.meta.dims ?? 'none'}`);
@@ -583,109 +358,6 @@ export class LoreStore implements SearchIndex {
   }
 
   // ---- writing ----
-
-  /** Validates the updates (throwing before anything changes) and compresses their chunks. */
-  private async prepareFiles(updates: FileUpdate[]): Promise<PreparedFile[]> {
-    const seenPaths = new Set<string>();
-    const seenIds = new Set<string>();
-    const prepared: PreparedFile[] = [];
-    const slice = new TimeSlice();
-    for (const { record, chunks } of updates) {
-      const { path: filePath, hash, size, mtimeMs } = record;
-      if (typeof filePath !== 'string' || filePath === '') throw new Error('File path must be a non-empty string');
-      if (typeof hash !== 'string' || !isFiniteNumber(size) || !isFiniteNumber(mtimeMs)) {
-        throw new Error(`File record for ${filePath} needs a string hash and numeric size and mtimeMs`);
-      }
-      if (seenPaths.has(filePath)) throw new Error(`${filePath} appears twice in one update`);
-      seenPaths.add(filePath);
-      for (const chunk of chunks) {
-        if (chunk.path !== filePath) throw new Error(`Chunk ${chunk.id} has path ${chunk.path}, not ${filePath}`);
-        if (typeof chunk.id !== 'string' || chunk.id === '' || isReservedId(chunk.id)) {
-          throw new Error(`Chunk ids must be non-empty strings not starting with NUL (in ${filePath})`);
-        }
-        if (!hasChunkFields(chunk)) {
-          throw new Error(`Chunk ${chunk.id} of ${filePath} needs string text, language and hash and numeric line numbers`);
-        }
-        if (seenIds.has(chunk.id)) throw new Error(`Chunk id ${chunk.id} appears twice in one update`);
-        seenIds.add(chunk.id);
-        const owner = this.owners.get(chunk.id);
-        if (owner && owner.record.path !== filePath) throw new Error(`Chunk id ${chunk.id} already belongs to ${owner.record.path}`);
-      }
-      const sorted = [...chunks].sort((a, b) => a.startLine - b.startLine || a.endLine - b.endLine);
-      const entry: FileEntry = {
-        record: freezeRecord({ path: filePath, hash, size, mtimeMs, chunkIds: sorted.map((chunk) => chunk.id) }),
-        shard: shardOf(filePath),
-        payload: EMPTY_PAYLOAD,
-      };
-      prepared.push({ entry, chunks: sorted });
-      await slice.pause();
-    }
-    // Compressed on libuv's threads, all at once, while this thread goes on.
-    const payloads = await Promise.all(prepared.map(({ chunks }) => encodePayload(chunks)));
-    prepared.forEach(({ entry }, i) => (entry.payload = payloads[i]));
-    return prepared;
-  }
-
-  /**
-   * Checks vectors against the stored model and dimension and returns them as unit vectors, plus
-   * the metadata to record first when they are the first vectors of their model.
-   */
-  private prepareVectors(vectors: Array<[string, Float32Array]>, model: string | undefined): { unit: Map<string, Float32Array>; meta?: StoreMeta } {
-    const unit = new Map<string, Float32Array>();
-    if (vectors.length === 0) return { unit };
-    const embedModel = model ?? this.meta.embedModel;
-    if (embedModel === undefined) throw new Error('Vectors need the name of the embedding model that made them');
-    if (this.meta.embedModel !== undefined && this.meta.embedModel !== embedModel) {
-      throw new Error(`Vectors from "${embedModel}" cannot join the stored "${this.meta.embedModel}" vectors; call useEmbedModel("${embedModel}") first`);
-    }
-    const dims = this.meta.dims ?? vectors[0][1].length;
-    for (const [id, vector] of vectors) {
-      if (!(vector instanceof Float32Array)) throw new Error(`Vector of chunk ${id} is not a Float32Array`);
-      if (vector.length !== dims) {
-        throw new Error(`Vector of chunk ${id} has ${vector.length} dimensions; the store's "${embedModel}" vectors have ${dims}`);
-      }
-      unit.set(id, toUnitVector(vector, `chunk ${id}`));
-    }
-    const changed = this.meta.embedModel !== embedModel || this.meta.dims !== dims;
-    return { unit, meta: changed ? { formatVersion: FORMAT_VERSION, embedModel, dims } : undefined };
-  }
-
-  /**
-   * Commits one shard. When its files change, a new chunk pack is written first; then index.pb,
-   * through Vectra, drops `removeIds` (missing ones are ignored), gains `insert` and names the new
-   * pack, in one atomic replacement; then the superseded pack is deleted.
-   */
-  private async commitShard(shard: number, change: ShardChange): Promise<void> {
-    const folder = this.shardPath(shard);
-    const previous = this.packGenerations[shard];
-    const generation = change.files ? previous + 1 : previous;
-    let pack: Buffer | undefined;
-    if (change.files) {
-      pack = encodePack(change.files.values());
-      await fs.mkdir(folder, { recursive: true });
-      await writeFileAtomic(path.join(folder, packName(generation)), pack);
-    }
-    const index = this.shardIndex(shard);
-    if (!(await index.isIndexCreated())) await index.createIndex({ version: FORMAT_VERSION });
-    await index.beginUpdate();
-    try {
-      await index.deleteItems(change.removeIds);
-      if (generation !== previous) {
-        await index.upsertItem(headerItem(generation, pack!));
-      }
-      for (const item of change.insert) await index.insertItem(item);
-      await index.endUpdate();
-    } catch (err) {
-      index.cancelUpdate();
-      throw err;
-    }
-    if (!pack || !change.files) return;
-    this.packGenerations[shard] = generation;
-    if (previous) await fs.rm(path.join(folder, packName(previous)), { force: true });
-    // Point the files at the new pack so the previous one can be freed.
-    const payloads = decodePack(pack);
-    for (const entry of change.files.values()) entry.payload = payloads.get(entry.record.path)!;
-  }
 
   private applyFile({ entry, chunks }: PreparedFile, vectors: Map<string, Float32Array>): void {
     const old = this.entryOf(entry.record.path);
@@ -719,31 +391,29 @@ export class LoreStore implements SearchIndex {
   }
 
   private async writeMeta(meta: StoreMeta): Promise<void> {
-    await writeFileAtomic(this.metaPath(), JSON.stringify(meta));
+    await writeStoreMeta(this.dir, meta);
     this.meta = meta;
   }
 
   /** Empties memory and disk. The shards folder is renamed away first so no half-deleted shard remains. */
   private async wipe(): Promise<void> {
     this.resetMemory();
-    const trash = tempPathFor(this.shardsPath());
-    await fs.rename(this.shardsPath(), trash).catch((err: NodeJS.ErrnoException) => {
+    const trash = tempPathFor(this.shardFiles.folder);
+    await fs.rename(this.shardFiles.folder, trash).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
     await fs.rm(trash, { recursive: true, force: true });
-    await this.snapshotWrite;
-    await fs.rm(this.lexicalPath(), { force: true });
+    await this.lexical.removeSnapshot();
     await this.writeMeta({ formatVersion: FORMAT_VERSION });
   }
 
   private resetMemory(): void {
     for (const shard of this.shards) shard.clear();
-    this.packGenerations.fill(0);
+    this.shardFiles.reset();
     this.owners.clear();
     this.decoded.clear();
     this.matrix = undefined;
-    this.lexical = new LexicalIndex();
-    this.lexicalBacklog = [];
+    this.lexical.reset();
   }
 
   // ---- helpers ----
@@ -779,64 +449,15 @@ export class LoreStore implements SearchIndex {
     this.decoded.set(filePath, chunks);
     return chunks;
   }
-
-  private shardIndex(shard: number): LocalIndex {
-    return new LocalIndex(this.shardPath(shard), INDEX_FILE, this.storage, this.codec);
-  }
-
-  private metaPath(): string {
-    return path.join(this.dir, META_FILE);
-  }
-
-  private lexicalPath(): string {
-    return path.join(this.dir, LEXICAL_FILE);
-  }
-
-  private shardsPath(): string {
-    return path.join(this.dir, SHARDS_DIR);
-  }
-
-  private shardPath(shard: number): string {
-    return path.join(this.shardsPath(), shardName(shard));
-  }
-}
-
-/** FNV-1a over the path: stable across runs and platforms, and spreads similar paths. */
-export function shardOf(filePath: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < filePath.length; i++) {
-    hash ^= filePath.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % SHARD_COUNT;
 }
 
 function comparePaths(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function shardName(shard: number): string {
-  return shard.toString(16).padStart(2, '0');
-}
-
 function vectorEntry(id: string, vectors: Map<string, Float32Array> | undefined): Array<[string, Float32Array]> {
   const vector = vectors?.get(id);
   return vector ? [[id, vector]] : [];
-}
-
-function toUnitVector(vector: Float32Array, what: string): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i];
-  const norm = Math.sqrt(sum);
-  if (!Number.isFinite(norm)) throw new Error(`Vector of ${what} contains NaN or infinite values`);
-  if (norm === 0) throw new Error(`Vector of ${what} is all zeros`);
-  const unit = new Float32Array(vector.length);
-  for (let i = 0; i < vector.length; i++) unit[i] = vector[i] / norm;
-  return unit;
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
 }
 
 function groupBy<T, K>(values: Iterable<T>, key: (value: T) => K): Map<K, T[]> {
@@ -849,6 +470,3 @@ function groupBy<T, K>(values: Iterable<T>, key: (value: T) => K): Map<K, T[]> {
   }
   return groups;
 }
-
-const inflate = promisify(zlib.inflate);
-const deflate = promisify(zlib.deflate);

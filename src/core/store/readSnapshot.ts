@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { acquireStoreLock, isProcessAlive, StoreLockedError } from './lock';
-import { LEXICAL_FILE, LoreStore } from './loreStore';
+import { LEXICAL_FILE } from './lexicalState';
+import { LoreStore } from './loreStore';
 
 const SNAPSHOT_PREFIX = '.read-';
 const SNAPSHOT_ATTEMPTS = 8;

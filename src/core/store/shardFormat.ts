@@ -218,6 +218,6 @@ function parseChunkIds(value: MetadataTypes | undefined): string[] | undefined {
   return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? ids : undefined;
 }
 
-function isFiniteNumber(value: MetadataTypes | unknown): value is number {
+export function isFiniteNumber(value: MetadataTypes | unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }

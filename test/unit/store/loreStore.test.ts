@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FORMAT_VERSION, LoreStore } from '../../../src/core/store';
-import { shardOf } from '../../../src/core/store/loreStore';
+import { shardOf } from '../../../src/core/store/shardFiles';
 import type { Chunk, SearchHit } from '../../../src/core/types';
 import { makeTempDir, removeDir } from '../../support/tempTree';
 import { makeChunk, observe, randomVector, record, seededRandom, snapshotFiles } from './helpers';

@@ -1,0 +1,198 @@
+// The store's lexical index over its lifetime: started from the saved snapshot (lexical.bin), filled
+// in the background with the files the snapshot does not cover, kept up to date by writes, and saved
+// again after big changes and on close. lexical.bin is derived data, zlib-compressed: it only spares
+// the next open re-tokenizing every chunk. Chunk ids name their content, so on open the snapshot is
+// matched against the shards by id: chunks it lacks are indexed, ones it has extra dropped.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import { writeFileAtomic } from '../fsAtomic';
+import { decodeLexicalSnapshot, encodeLexicalSnapshot, LexicalIndex, type LexicalMatch } from '../lexical';
+import { TimeSlice, yieldToEventLoop } from '../timeSlice';
+import type { Chunk } from '../types';
+import { decodePayload, type FileEntry, type FileRecord } from './shardFormat';
+
+export const LEXICAL_FILE = 'lexical.bin';
+/** Re-tokenizing this many chunks at the next open costs more than writing a snapshot now. */
+const SNAPSHOT_AFTER_CHANGES = 2_000;
+const SNAPSHOT_INTERVAL_MS = 60_000;
+
+const inflate = promisify(zlib.inflate);
+const deflate = promisify(zlib.deflate);
+
+/** What the lexical index needs to know of the store's files. */
+export interface LexicalFiles {
+  /** The file stored at `filePath` now. */
+  entryOf(filePath: string): FileEntry | undefined;
+  /** The file that holds chunk `id`. */
+  ownerOf(id: string): FileEntry | undefined;
+  files(): Iterable<FileRecord>;
+}
+
+export interface LexicalSnapshot {
+  index: LexicalIndex;
+  /** Path -> file hash of the files whose chunks the snapshot holds. */
+  fileHashes: Map<string, unknown>;
+}
+
+export class LexicalState {
+  private index = new LexicalIndex();
+  /** Loaded files whose chunks are not in the index yet (see build). */
+  private backlog: FileEntry[] = [];
+  private building: Promise<void> = Promise.resolve();
+  /** The snapshot being written, if any: one at a time. */
+  private snapshotWrite: Promise<void> = Promise.resolve();
+  private lastSnapshotAt = -Infinity;
+  private stopped = false;
+
+  constructor(
+    readonly filePath: string,
+    private readonly savesSnapshots: boolean,
+    private readonly store: LexicalFiles,
+  ) {}
+
+  static in(dir: string, savesSnapshots: boolean, store: LexicalFiles): LexicalState {
+    return new LexicalState(path.join(dir, LEXICAL_FILE), savesSnapshots, store);
+  }
+
+  /** Resolves once every loaded file is in the index. */
+  whenReady(): Promise<void> {
+    return this.building;
+  }
+
+  /** A file loaded from disk, to index in the background unless the snapshot covers it. */
+  queue(entry: FileEntry): void {
+    this.backlog.push(entry);
+  }
+
+  /** The saved index, or undefined when there is none or it is unusable (it is rebuilt then). */
+  async readSnapshot(): Promise<LexicalSnapshot | undefined> {
+    try {
+      const slice = new TimeSlice();
+      const { index, metadata } = await decodeLexicalSnapshot(await inflate(await fs.readFile(this.filePath)), () => slice.pause());
+      const fileHashes = (metadata as { fileHashes?: unknown } | null)?.fileHashes;
+      if (typeof fileHashes !== 'object' || fileHashes === null) return undefined;
+      return { index, fileHashes: new Map(Object.entries(fileHashes)) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** After loading: starts from `snapshot` and indexes the rest in the background. */
+  start(snapshot: LexicalSnapshot | undefined): void {
+    this.useSnapshot(snapshot);
+    // The packs passed their checksums, so a file failing to decode here is a bug that its own reads
+    // (getChunk) report; the other files still get indexed.
+    this.building = this.build().catch(() => undefined);
+  }
+
+  /** Best first; a search before the background build is done finishes it first: results are always complete. */
+  search(query: string, k: number): LexicalMatch[] {
+    while (this.backlog.length > 0) this.indexBacklogFile();
+    return this.index.search(query, k);
+  }
+
+  add(chunks: Chunk[]): void {
+    this.index.add(chunks);
+  }
+
+  discard(ids: Iterable<string>): void {
+    this.index.discard(ids);
+  }
+
+  /** After writes: compacts the index and saves it when worth it, between event-loop turns. */
+  async maintain(): Promise<void> {
+    const slice = new TimeSlice();
+    await this.index.compactIfWorthIt(() => slice.pause());
+    await this.saveIfWorthIt();
+  }
+
+  /** Stops the background build and saves the index if it changed; what is not indexed yet is at the next open. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    if (this.index.changesSinceSnapshot > 0) await this.save();
+    await this.snapshotWrite;
+  }
+
+  /** Forgets the index (memory only). */
+  reset(): void {
+    this.index = new LexicalIndex();
+    this.backlog = [];
+  }
+
+  /** Deletes lexical.bin once any write of it has ended. */
+  async removeSnapshot(): Promise<void> {
+    await this.snapshotWrite;
+    await fs.rm(this.filePath, { force: true });
+  }
+
+  /**
+   * Starts from the snapshot when there is one: the loaded files it covers (same file hash, all
+   * their chunk ids) leave the backlog; its other chunks are dropped and those files re-indexed.
+   */
+  private useSnapshot(snapshot: LexicalSnapshot | undefined): void {
+    if (!snapshot) return;
+    const { index, fileHashes } = snapshot;
+    const covered = new Set<FileEntry>();
+    for (const entry of this.backlog) {
+      const { path: filePath, hash, chunkIds } = entry.record;
+      if (fileHashes.get(filePath) === hash && chunkIds.every((id) => index.has(id))) covered.add(entry);
+    }
+    index.discard([...index.ids()].filter((id) => !covered.has(this.store.ownerOf(id)!)));
+    this.backlog = this.backlog.filter((entry) => !covered.has(entry));
+    this.index = index;
+  }
+
+  /**
+   * Fills the index with the loaded files the snapshot did not cover, between event-loop turns
+   * after `open` has returned: without a snapshot, tokenizing 100k chunks takes many seconds, which
+   * must neither hold up the store's opening nor block the extension host. Saves a snapshot when
+   * that was much work.
+   */
+  private async build(): Promise<void> {
+    // Starts on a later turn: `open` hands the store over first.
+    await yieldToEventLoop();
+    const slice = new TimeSlice();
+    while (this.backlog.length > 0 && !this.stopped) {
+      this.indexBacklogFile();
+      await slice.pause();
+      await this.index.compactIfWorthIt(() => slice.pause());
+    }
+    if (this.index.changesSinceSnapshot >= SNAPSHOT_AFTER_CHANGES && !this.stopped) await this.save();
+  }
+
+  /**
+   * After writes: a snapshot once enough changed since the last one (and the initial build is done),
+   * at most every SNAPSHOT_INTERVAL_MS, since each re-encodes the whole index. close() saves the rest.
+   */
+  private async saveIfWorthIt(): Promise<void> {
+    if (this.backlog.length > 0 || this.index.changesSinceSnapshot < Math.max(SNAPSHOT_AFTER_CHANGES, this.index.size / 10)) return;
+    if (performance.now() - this.lastSnapshotAt < SNAPSHOT_INTERVAL_MS) return;
+    await this.save();
+  }
+
+  /** Writes the index to lexical.bin (compressed off the main thread, replaced atomically). */
+  private save(): Promise<void> {
+    if (!this.savesSnapshots) return Promise.resolve();
+    this.lastSnapshotAt = performance.now();
+    // File hashes tell a snapshot's chunks from newer ones with the same ids (see useSnapshot).
+    const fileHashes = Object.fromEntries([...this.store.files()].map((file) => [file.path, file.hash]));
+    const slice = new TimeSlice();
+    // Encoding starts now, from the index as it is; compression runs off the main thread.
+    const compressed = encodeLexicalSnapshot(this.index, { fileHashes }, () => slice.pause()).then((bytes) => deflate(bytes, { level: 1 }));
+    compressed.catch(() => undefined);
+    this.snapshotWrite = this.snapshotWrite
+      .then(async () => writeFileAtomic(this.filePath, await compressed))
+      // Only a cache: a failed write means the next open tokenizes more.
+      .catch(() => undefined);
+    return this.snapshotWrite;
+  }
+
+  private indexBacklogFile(): void {
+    const entry = this.backlog.pop()!;
+    // A file saved or removed since the load is already indexed with its new chunks, or gone.
+    if (this.store.entryOf(entry.record.path) !== entry) return;
+    this.index.add(decodePayload(entry.record.path, entry.payload));
+  }
+}
