@@ -6,7 +6,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { normalizeHost } from './core/ollama';
 import { runAsk } from './core/ask';
-import { DEFAULT_MAX_FILE_BYTES, defaultStoreDir, openWorkspaceIndex, type WorkspaceIndex } from './core/workspaceIndex';
+import { DEFAULT_CHAT_MODEL, DEFAULT_EMBED_MODEL } from './core/defaults';
+import { searchMode } from './core/searchMode';
+import { defaultStoreDir } from './core/storeLocation';
+import { DEFAULT_MAX_FILE_BYTES, openWorkspaceIndex, type WorkspaceIndex } from './core/workspaceIndex';
 
 const USAGE = `Usage:
   lore index  <folder> [--store DIR] [--host URL] [--embed-model NAME] [--no-embed] [--json]
@@ -20,8 +23,6 @@ The index is kept outside the folder, in $LORE_HOME or ~/.cache/lore/<folder>-<i
 class UsageError extends Error {}
 class UserError extends Error {}
 
-const DEFAULT_EMBED_MODEL = 'nomic-embed-text';
-const DEFAULT_CHAT_MODEL = 'llama3.2';
 
 const OPTION_SPECS = {
   index: { store: 'string', host: 'string', 'embed-model': 'string', 'no-embed': 'boolean', json: 'boolean' },
@@ -141,7 +142,7 @@ async function runIndex(index: WorkspaceIndex, json: boolean, warn: (l: string) 
 
 async function runStatus(index: WorkspaceIndex, storeDir: string, json: boolean): Promise<number> {
   const stats = await index.store.stats();
-  const status = { store: storeDir, ...stats, mode: stats.vectors > 0 && stats.vectors === stats.chunks ? 'hybrid' : 'lexical' };
+  const status = { store: storeDir, ...stats, mode: searchMode({ chunks: stats.chunks, vectors: stats.vectors, embeddingsWork: true }) };
   if (json) process.stdout.write(JSON.stringify(status) + '\n');
   else {
     process.stdout.write(

@@ -9,6 +9,7 @@ import { ChunkingError, type Chunker } from './chunk';
 import type { Embedder, EmbeddingCache } from './embed';
 import { DimensionMismatchError } from './embed';
 import { ModelMissingError, OllamaUnavailableError } from './ollama';
+import { searchMode } from './searchMode';
 import { IgnoreRules, maskSecrets, readTextFile, scanFolder } from './files';
 import { contentHash } from './hash';
 import type { FileRecord, FileUpdate, LoreStore } from './store';
@@ -333,7 +334,6 @@ export class Indexer {
 
   private async result(started: number, embedStart: number, changed: number, removed: number, embedError?: EmbedProblem): Promise<IndexRunResult> {
     const stats = await this.options.store.stats();
-    const hybrid = !!this.options.embedder && this.embeddingsEnabled && !embedError && stats.vectors === stats.chunks;
     return {
       files: stats.files,
       chunks: stats.chunks,
@@ -342,7 +342,7 @@ export class Indexer {
       removed,
       skipped: this.skipped,
       durationMs: Date.now() - started,
-      mode: hybrid ? 'hybrid' : 'lexical',
+      mode: searchMode({ chunks: stats.chunks, vectors: stats.vectors, embeddingsWork: !!this.options.embedder && this.embeddingsEnabled && !embedError }),
       embedError,
     };
   }

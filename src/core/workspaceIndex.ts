@@ -1,7 +1,5 @@
 // Opens everything one indexed folder needs (store, chunker, embedder with its cache, indexer,
 // retriever) the same way for the extension host and the CLI.
-import { createHash } from 'node:crypto';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Chunker } from './chunk';
 import { Embedder, EmbeddingCache, type EmbedProbe } from './embed';
@@ -10,6 +8,7 @@ import { Retriever } from './retrieve';
 import { LoreStore } from './store';
 import { acquireStoreLock, type StoreLock } from './store/lock';
 import { openStoreForReading, removeDeadSnapshots } from './store/readSnapshot';
+import { slug } from './storeLocation';
 
 export interface WorkspaceIndexOptions {
   root: string;
@@ -123,16 +122,4 @@ export async function openWorkspaceIndex(options: WorkspaceIndexOptions): Promis
       }
     },
   };
-}
-
-/** Where the CLI keeps a folder's index when `--store` is not given: outside the folder, per absolute path. */
-export function defaultStoreDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.LORE_HOME || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'lore');
-  const abs = path.resolve(root);
-  const id = createHash('sha256').update(abs).digest('hex').slice(0, 12);
-  return path.join(base, `${slug(path.basename(abs)) || 'root'}-${id}`);
-}
-
-function slug(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64);
 }

@@ -1,6 +1,5 @@
 // The extension's live parts: one FolderIndex per workspace folder, the watchers that feed them,
 // the Ollama health monitor, the status bar and the command handlers.
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, registerCommands } from '../commands';
@@ -8,6 +7,8 @@ import type { EmbedProbe } from '../core/embed';
 import { pullModel } from '../core/ollama';
 import { StoreLockedError } from '../core/store/lock';
 import type { EmbedProblem } from '../core/indexer';
+import { searchMode } from '../core/searchMode';
+import { storeDirName } from '../core/storeLocation';
 import type { RetrievedChunk } from '../core/types';
 import { ChatViewProvider } from './chatView';
 import { FolderIndex } from './folderIndex';
@@ -177,8 +178,7 @@ export class Lore implements vscode.Disposable, LoreApi {
   /** The index lives in the extension's workspace storage, never in the user's repository. */
   private storeDirFor(folder: vscode.WorkspaceFolder): string {
     const base = (this.context.storageUri ?? this.context.globalStorageUri).fsPath;
-    const id = createHash('sha256').update(folder.uri.toString()).digest('hex').slice(0, 12);
-    return path.join(base, 'index', `${folder.name.replace(/[^\w.-]+/g, '_')}-${id}`);
+    return path.join(base, 'index', storeDirName(folder.name, folder.uri.toString()));
   }
 
   private watchFiles(): vscode.Disposable[] {
@@ -365,7 +365,7 @@ export class Lore implements vscode.Disposable, LoreApi {
 }
 
 function modeOf(fi: FolderIndex, vectors: number, chunks: number): 'hybrid' | 'lexical' {
-  return !fi.state.embedProblem && vectors > 0 && vectors === chunks ? 'hybrid' : 'lexical';
+  return searchMode({ chunks, vectors, embeddingsWork: !fi.state.embedProblem });
 }
 
 /** The text the user sees: an open editor's unsaved buffer wins over the file on disk. */

@@ -1,6 +1,7 @@
 // Reads Lore's settings. Where code is sent is decided only by the user: the Ollama host comes from
 // user settings or $OLLAMA_HOST, never from a workspace (the setting is application-scoped too).
 import * as vscode from 'vscode';
+import { DEFAULT_CHAT_MODEL, DEFAULT_EMBED_MODEL } from '../core/defaults';
 import { normalizeHost } from '../core/ollama';
 
 export interface LoreSettings {
@@ -30,8 +31,8 @@ export function readSettings(folder?: vscode.WorkspaceFolder): LoreSettings {
   return {
     host,
     hostSource,
-    embedModel: cfg.get<string>('embedModel')?.trim() || 'nomic-embed-text',
-    chatModel: cfg.get<string>('chatModel')?.trim() || 'llama3.2',
+    embedModel: cfg.get<string>('embedModel')?.trim() || DEFAULT_EMBED_MODEL,
+    chatModel: cfg.get<string>('chatModel')?.trim() || DEFAULT_CHAT_MODEL,
     maxFileBytes: Math.max(1, cfg.get<number>('maxFileSizeKB') ?? 1024) * 1024,
     excludes: [...(cfg.get<string[]>('exclude') ?? []), ...Object.keys(filesExclude).filter((glob) => filesExclude[glob] === true)],
     embedBatchSize: clamp(cfg.get<number>('embedBatchSize') ?? 16, 1, 256),

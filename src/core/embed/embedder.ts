@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmbedResponse, ShowResponse } from 'ollama';
 import { isCacheKey, type EmbeddingCache } from './cache';
 import { callOllama, classifyFailure, ModelMissingError, normalizeHost, OllamaUnavailableError, RequestSlots, type CallFailure } from '../ollama';
+import { DEFAULT_EMBED_MODEL } from '../defaults';
 import { DimensionMismatchError } from './errors';
 
 export interface EmbedderOptions {
@@ -106,7 +107,7 @@ export class Embedder {
       return {
         ok: false,
         reason: 'not-embedding-model',
-        message: `Model "${this.model}" cannot make embeddings (it offers: ${info.capabilities.join(', ') || 'nothing'}). Choose an embedding model such as nomic-embed-text.`,
+        message: `Model "${this.model}" cannot make embeddings (it offers: ${info.capabilities.join(', ') || 'nothing'}). Choose an embedding model such as ${DEFAULT_EMBED_MODEL}.`,
       };
     }
     return { ok: true, ...modelShape(info) };
@@ -227,7 +228,7 @@ export class Embedder {
     if (failure.status === 404) throw new ModelMissingError(this.model, this.host);
     if (failure.status >= 500 || failure.status === 429 || failure.status === 408) return failure;
     if (/does not support embed/i.test(failure.message)) {
-      throw new Error(`Model "${this.model}" cannot make embeddings (${failure.message}). Choose an embedding model such as nomic-embed-text.`);
+      throw new Error(`Model "${this.model}" cannot make embeddings (${failure.message}). Choose an embedding model such as ${DEFAULT_EMBED_MODEL}.`);
     }
     throw new Error(`Ollama at ${this.host} rejected the embedding request (HTTP ${failure.status}): ${failure.message}`);
   }
