@@ -11,7 +11,8 @@ const require = createRequire(import.meta.url);
 
 /**
  * Vectra's package entry pulls in OpenAI, gRPC, cheerio and more, and its LocalIndex loads a 3.8 MB
- * English NLP model for a BM25 mode Lore does not use (MiniSearch is Lore's lexical index).
+ * English NLP model for a BM25 mode Lore does not use (Lore's lexical index is its own BM25 engine,
+ * in src/core/lexical).
  * Lore bundles only the index and codec, with the NLP modules replaced by a stub that fails loudly.
  */
 const vectraSlim = {
