@@ -14,7 +14,7 @@ const enum Kind {
   Joiner,
 }
 
-import stemWord = require('wink-porter2-stemmer');
+import stemWord from 'wink-porter2-stemmer';
 
 const LETTER_NUMBER_OR_MARK = /[\p{L}\p{N}\p{M}]/u;
 const NUMBER = /\p{N}/u;

@@ -76,7 +76,7 @@ describe('listModels', () => {
     assert.deepEqual((await listModels(fake.url)).sort(), ['llama3.2:latest', 'nomic-embed-text:latest']);
     fake.addModel({ name: 'qwen2.5-coder', kind: 'chat' });
     assert.ok((await listModels(fake.url)).includes('qwen2.5-coder:latest'));
-    assert.deepEqual(fake.requests.at(-1), { method: 'GET', path: '/api/tags', body: undefined });
+    assert.deepEqual([fake.requests.at(-1)?.method, fake.requests.at(-1)?.path], ['GET', '/api/tags']);
   });
 
   it("rejects with the server's error and when Ollama is down", async () => {
