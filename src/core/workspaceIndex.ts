@@ -2,7 +2,7 @@
 // retriever) the same way for the extension host and the CLI.
 import * as path from 'node:path';
 import { Chunker } from './chunk';
-import { Embedder, EmbeddingCache, type EmbedProbe } from './embed';
+import { Embedder, EmbeddingCache, type EmbedderOptions, type EmbedProbe } from './embed';
 import { Indexer } from './indexer';
 import { Retriever } from './retrieve';
 import { LoreStore } from './store';
@@ -20,6 +20,8 @@ export interface WorkspaceIndexOptions {
   excludes?: string[];
   embedBatchSize?: number;
   embedConcurrency?: number;
+  /** Deadlines and retries of embedding requests (defaults suit a real Ollama; tests shorten them). */
+  embedRetries?: Pick<EmbedderOptions, 'maxRetries' | 'requestTimeoutMs' | 'retryBaseMs'>;
   /**
    * 'write' (default) holds the store's write lock until `close()`, so no other process writes it
    * meanwhile; a second writer gets StoreLockedError (after `lockWaitMs`). 'read' never writes and
@@ -76,7 +78,7 @@ export async function openWorkspaceIndex(options: WorkspaceIndexOptions): Promis
   if (options.embedModel) {
     cache = await EmbeddingCache.open(path.join(options.storeDir, 'embeddings', `${slug(options.embedModel)}.bin`), options.embedModel);
     embedder = new Embedder(
-      { host: options.host, model: options.embedModel, batchSize: options.embedBatchSize, concurrency: options.embedConcurrency },
+      { ...options.embedRetries, host: options.host, model: options.embedModel, batchSize: options.embedBatchSize, concurrency: options.embedConcurrency },
       cache,
     );
   }

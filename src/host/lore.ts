@@ -302,7 +302,10 @@ export class Lore implements vscode.Disposable, LoreApi {
   private setPaused(paused: boolean): void {
     this.paused = paused;
     void vscode.commands.executeCommand('setContext', 'lore.paused', paused);
-    for (const fi of this.folderList()) (paused ? fi.pause() : fi.resume());
+    for (const fi of this.folderList()) {
+      if (paused) fi.pause();
+      else fi.resume();
+    }
     this.stateChanged();
   }
 

@@ -75,7 +75,7 @@ describe('reliability: load on the live index', function () {
   beforeEach(async () => {
     root = makeTempDir('lore-rel-load-');
     scratch = makeTempDir('lore-rel-load-store-');
-    pipeline = await openPipeline({ root, storeDir: path.join(scratch, 'store'), host: ollama.url, embedder: { requestTimeoutMs: 30_000 } });
+    pipeline = await openPipeline({ root, storeDir: path.join(scratch, 'store'), host: ollama.url, embedRetries: { requestTimeoutMs: 30_000 } });
     runs = { paths: 0, full: 0 };
     // As FolderIndex wires it.
     queue = new IndexQueue(
@@ -101,7 +101,7 @@ describe('reliability: load on the live index', function () {
 
   async function assertMatchesCleanIndex(): Promise<void> {
     await pipeline.close();
-    const clean = await openPipeline({ root, storeDir: path.join(scratch, 'clean'), host: ollama.url, embedder: { requestTimeoutMs: 30_000 } });
+    const clean = await openPipeline({ root, storeDir: path.join(scratch, 'clean'), host: ollama.url, embedRetries: { requestTimeoutMs: 30_000 } });
     await clean.indexer.syncAll();
     await clean.close();
     assertSameIndex(await snapshotStore(path.join(scratch, 'store')), await snapshotStore(path.join(scratch, 'clean')), true);

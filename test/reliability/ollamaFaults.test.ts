@@ -45,7 +45,7 @@ describe('reliability: Ollama faults during indexing', function () {
   });
 
   async function open(name: string, model?: string, batchSize?: number): Promise<Pipeline> {
-    pipeline = await openPipeline({ root, storeDir: path.join(scratch, name), host: ollama.url, model, embedder: { batchSize } });
+    pipeline = await openPipeline({ root, storeDir: path.join(scratch, name), host: ollama.url, model, embedBatchSize: batchSize });
     return pipeline;
   }
 

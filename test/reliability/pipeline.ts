@@ -1,46 +1,29 @@
-// The core pipeline wired as the extension wires it (store, chunker, embedder with its cache,
-// indexer), with short embedder deadlines so faults resolve in test time.
-import * as path from 'node:path';
-import { Chunker } from '../../src/core/chunk';
-import { Embedder, EmbeddingCache, type EmbedderOptions } from '../../src/core/embed';
-import { Indexer } from '../../src/core/indexer';
-import { LoreStore } from '../../src/core/store';
+// The core pipeline opened through the factory the extension and the CLI use (openWorkspaceIndex),
+// with short embedder deadlines so faults resolve in test time.
+import { DEFAULT_EMBED_MODEL } from '../../src/core/defaults';
+import { DEFAULT_MAX_FILE_BYTES, openWorkspaceIndex, type WorkspaceIndex, type WorkspaceIndexOptions } from '../../src/core/workspaceIndex';
 
-export interface Pipeline {
-  store: LoreStore;
-  indexer: Indexer;
-  embedder?: Embedder;
-  close(): Promise<void>;
-}
-
-let chunker: Promise<Chunker> | undefined;
+export type Pipeline = WorkspaceIndex;
 
 export async function openPipeline(o: {
   root: string;
   storeDir: string;
+  /** An Ollama-API server; without one the index is lexical only. */
   host?: string;
   model?: string;
   maxFileBytes?: number;
-  embedder?: Partial<EmbedderOptions>;
+  embedBatchSize?: number;
+  embedRetries?: WorkspaceIndexOptions['embedRetries'];
   log?: (line: string) => void;
 }): Promise<Pipeline> {
-  const store = await LoreStore.open(o.storeDir);
-  chunker ??= Chunker.create();
-  let cache: EmbeddingCache | undefined;
-  let embedder: Embedder | undefined;
-  if (o.host) {
-    const model = o.model ?? 'nomic-embed-text';
-    cache = await EmbeddingCache.open(path.join(o.storeDir, 'embeddings', `${model}.bin`), model);
-    embedder = new Embedder({ host: o.host, model, requestTimeoutMs: 1_500, retryBaseMs: 20, maxRetries: 3, ...o.embedder }, cache);
-  }
-  const indexer = new Indexer({ root: o.root, store, chunker: await chunker, embedder, embedCache: cache, maxFileBytes: o.maxFileBytes ?? 1 << 20, log: o.log });
-  return {
-    store,
-    indexer,
-    embedder,
-    async close() {
-      await cache?.flush();
-      await store.close();
-    },
-  };
+  return openWorkspaceIndex({
+    root: o.root,
+    storeDir: o.storeDir,
+    host: o.host ?? 'http://127.0.0.1:9',
+    embedModel: o.host ? (o.model ?? DEFAULT_EMBED_MODEL) : undefined,
+    maxFileBytes: o.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    embedBatchSize: o.embedBatchSize,
+    embedRetries: { requestTimeoutMs: 1_500, retryBaseMs: 20, maxRetries: 3, ...o.embedRetries },
+    log: o.log,
+  });
 }
