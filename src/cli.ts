@@ -12,12 +12,14 @@ import { defaultStoreDir } from './core/storeLocation';
 import { DEFAULT_MAX_FILE_BYTES, openWorkspaceIndex, type WorkspaceIndex } from './core/workspaceIndex';
 
 const USAGE = `Usage:
-  lore index  <folder> [--store DIR] [--host URL] [--embed-model NAME] [--no-embed] [--json]
+  lore index  <folder> [--store DIR] [--host URL]... [--embed-model NAME] [--no-embed] [--json]
   lore query  <folder> <question> [-k N] [--store DIR] [--host URL] [--json]
   lore ask    <folder> <question> [--model NAME] [--host URL] [--store DIR] [-k N] [--rerank]
   lore status <folder> [--store DIR] [--json]
 
-The Ollama host defaults to $OLLAMA_HOST, then http://127.0.0.1:11434.
+The Ollama host defaults to $OLLAMA_HOST, then http://127.0.0.1:11434. Give --host more than once to
+'lore index' to spread embeddings over several hosts serving the same model. A server that wants an
+API key gets $OLLAMA_API_KEY as a bearer token.
 The index is kept outside the folder, in $LORE_HOME or ~/.cache/lore/<folder>-<id>, unless --store is given.`;
 
 class UsageError extends Error {}
@@ -38,6 +40,8 @@ interface Parsed {
   folder: string;
   question?: string;
   values: Record<string, string | boolean | undefined>;
+  /** Every --host given, in order (several only for `index`). */
+  hosts: string[];
 }
 
 export function parseCommandLine(argv: string[]): Parsed {
@@ -48,8 +52,8 @@ export function parseCommandLine(argv: string[]): Parsed {
   const cmd = command as Command;
   const spec = OPTION_SPECS[cmd];
   const options = Object.fromEntries(
-    Object.entries(spec).map(([name, type]) => [name, name === 'k' ? { type, short: 'k' } : { type }]),
-  ) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
+    Object.entries(spec).map(([name, type]) => [name, name === 'k' ? { type, short: 'k' } : cmd === 'index' && name === 'host' ? { type, multiple: true } : { type }]),
+  ) as Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
@@ -60,20 +64,22 @@ export function parseCommandLine(argv: string[]): Parsed {
   if (parsed.positionals.length !== want) {
     throw new UsageError(`'lore ${cmd}' takes ${want === 1 ? 'a folder' : 'a folder and a question'}, got ${parsed.positionals.length} argument(s)`);
   }
-  const values = parsed.values as Parsed['values'];
+  const { host, ...others } = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const hosts = host === undefined ? [] : Array.isArray(host) ? host : [String(host)];
+  const values = { ...others, host: hosts[0] } as Parsed['values'];
   if (values.k !== undefined && !/^[1-9]\d{0,3}$/.test(String(values.k))) throw new UsageError(`-k takes a whole number from 1 to 9999, got '${values.k}'`);
-  if (values.host !== undefined) {
+  for (const h of hosts) {
     try {
-      normalizeHost(String(values.host));
+      normalizeHost(h);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
   }
-  return { command: cmd, folder: parsed.positionals[0], question: parsed.positionals[1], values };
+  return { command: cmd, folder: parsed.positionals[0], question: parsed.positionals[1], values, hosts };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { command, folder, question, values } = parseCommandLine(argv);
+  const { command, folder, question, values, hosts } = parseCommandLine(argv);
   const root = path.resolve(folder);
   const stat = await fs.stat(root).catch(() => undefined);
   if (!stat?.isDirectory()) throw new UserError(`folder not found: ${folder}`);
@@ -88,7 +94,8 @@ async function main(argv: string[]): Promise<number> {
 
   const embedModel = command === 'index' ? (values['no-embed'] ? undefined : ((values['embed-model'] as string) ?? DEFAULT_EMBED_MODEL)) : undefined;
   // Only `index` writes; the others read beside a running writer (another CLI, the extension).
-  const index = await openIndex({ root, storeDir, host, embedModel, log: warn, access: command === 'index' ? 'write' : 'read' });
+  const embedHosts = hosts.length > 1 ? hosts.map((h) => normalizeHost(h)) : undefined;
+  const index = await openIndex({ root, storeDir, host, embedHosts, embedModel, log: warn, access: command === 'index' ? 'write' : 'read' });
   try {
     switch (command) {
       case 'index':
@@ -105,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function openIndex(o: { root: string; storeDir: string; host: string; embedModel?: string; log: (l: string) => void; access: 'write' | 'read' }): Promise<WorkspaceIndex> {
+async function openIndex(o: { root: string; storeDir: string; host: string; embedHosts?: string[]; embedModel?: string; log: (l: string) => void; access: 'write' | 'read' }): Promise<WorkspaceIndex> {
   try {
     return await openWorkspaceIndex({ ...o, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
   } catch (err) {
@@ -119,6 +126,7 @@ async function runIndex(index: WorkspaceIndex, json: boolean, warn: (l: string) 
     warn(`${probe.message}; indexing lexical-only (embeddings catch up on the next run)`);
     index.setEmbeddingsEnabled(false);
   }
+  for (const refusal of (probe?.ok && probe.refused) || []) warn(refusal);
   const result = await index.indexer.syncAll();
   if (result.embedError) warn(`embeddings incomplete: ${result.embedError.message}`);
   const summary = {

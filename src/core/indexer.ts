@@ -8,7 +8,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ChunkingError, type Chunker } from './chunk';
 import type { Embedder, EmbeddingCache } from './embed';
 import { DimensionMismatchError } from './embed';
-import { ModelMissingError, OllamaUnavailableError } from './ollama';
+import { ModelMissingError, OllamaAuthError, OllamaUnavailableError } from './ollama';
 import { searchMode } from './searchMode';
 import { IgnoreRules, maskSecrets, readTextFile, scanFolder } from './files';
 import { contentHash } from './hash';
@@ -57,7 +57,7 @@ export interface IndexRunResult {
 }
 
 export interface EmbedProblem {
-  kind: 'unreachable' | 'model-missing' | 'failed';
+  kind: 'unreachable' | 'model-missing' | 'unauthorized' | 'failed';
   message: string;
 }
 
@@ -366,6 +366,7 @@ export function embeddingText(chunk: Chunk): string {
 export function describeEmbedFailure(err: unknown): EmbedProblem {
   if (err instanceof OllamaUnavailableError) return { kind: 'unreachable', message: err.message };
   if (err instanceof ModelMissingError) return { kind: 'model-missing', message: err.message };
+  if (err instanceof OllamaAuthError) return { kind: 'unauthorized', message: err.message };
   if (err instanceof DimensionMismatchError) return { kind: 'failed', message: err.message };
   return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
 }

@@ -14,6 +14,8 @@ export interface WorkspaceIndexOptions {
   root: string;
   storeDir: string;
   host: string;
+  /** Hosts embeddings are spread over (default: `host` alone); answers always go to `host`. */
+  embedHosts?: string[];
   /** `undefined`: lexical only. */
   embedModel?: string;
   maxFileBytes: number;
@@ -78,7 +80,7 @@ export async function openWorkspaceIndex(options: WorkspaceIndexOptions): Promis
   if (options.embedModel) {
     cache = await EmbeddingCache.open(path.join(options.storeDir, 'embeddings', `${slug(options.embedModel)}.bin`), options.embedModel);
     embedder = new Embedder(
-      { ...options.embedRetries, host: options.host, model: options.embedModel, batchSize: options.embedBatchSize, concurrency: options.embedConcurrency },
+      { ...options.embedRetries, host: options.host, hosts: options.embedHosts, model: options.embedModel, batchSize: options.embedBatchSize, concurrency: options.embedConcurrency },
       cache,
     );
   }

@@ -1,4 +1,5 @@
-// The built CLI (`dist/cli.js`) as a user runs it: a real child process, with no inherited OLLAMA_HOST.
+// The built CLI (`dist/cli.js`) as a user runs it: a real child process, with no inherited OLLAMA_HOST
+// or OLLAMA_API_KEY.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as net from 'node:net';
@@ -25,7 +26,7 @@ export interface CliProcess {
 
 /** Starts `lore ...args`; `onStdout` sees the output so far as it arrives. */
 export function startLore(args: string[], env: NodeJS.ProcessEnv = {}, onStdout?: (soFar: string) => void): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, OLLAMA_HOST: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, OLLAMA_HOST: '', OLLAMA_API_KEY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => {

@@ -2,6 +2,7 @@
 // failures a shared local Ollama really shows (slow, down, hanging, 5xx, wrong model), so the embedder,
 // the chat flow, the CLI and the VS Code harness are tested over loopback HTTP instead of mocks.
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeModel {
@@ -20,6 +21,10 @@ export interface FakeOllamaOptions {
   pullable?: FakeModel[];
   /** Default 0: any free port. */
   port?: number;
+  /** Every Ollama-API request must carry `Authorization: Bearer <apiKey>` (none: 401, another key: 403), as behind a team's proxy. */
+  apiKey?: string;
+  /** Serve https:// with this certificate (PEM) instead of http://. */
+  tls?: { key: string; cert: string };
 }
 
 export interface RecordedRequest {
@@ -27,6 +32,10 @@ export interface RecordedRequest {
   path: string;
   /** Parsed JSON body; `{ raw }` when it is not a JSON object; `{}` when empty. */
   body: OllamaRequestBody;
+  /** The Authorization header, when one was sent. */
+  authorization?: string;
+  /** The HTTP status answered, once the answer is complete (none while in flight or when cut off). */
+  status?: number;
 }
 
 /** The request fields of Ollama's API that the fake reads; anything else a client sent is kept too. */
@@ -107,11 +116,15 @@ export class FakeOllama {
   private readonly disconnected = new WeakSet<http.ServerResponse>();
   private server: http.Server;
   private port: number;
+  private readonly apiKey: string | undefined;
+  private readonly tls: FakeOllamaOptions['tls'];
 
   private constructor(options: FakeOllamaOptions) {
     for (const m of options.models ?? DEFAULT_FAKE_MODELS) this.addModel(m);
     for (const m of options.pullable ?? []) this.addPullable(m);
     this.port = options.port ?? 0;
+    this.apiKey = options.apiKey;
+    this.tls = options.tls;
     this.server = this.createServer();
     let hang = false;
     const held = this.held;
@@ -137,7 +150,7 @@ export class FakeOllama {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   addModel(m: FakeModel): void {
@@ -174,7 +187,8 @@ export class FakeOllama {
   }
 
   private createServer(): http.Server {
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
+    const server = this.tls ? https.createServer({ key: this.tls.key, cert: this.tls.cert }, handler) : http.createServer(handler);
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -214,7 +228,13 @@ export class FakeOllama {
       const path = (req.url ?? '/').split('?')[0];
       const body = parseBody(raw);
       if (path.startsWith(CONTROL_PREFIX)) return this.control(req.method ?? 'GET', path, body, res);
-      this.requests.push({ method: req.method ?? 'GET', path, body });
+      const authorization = req.headers.authorization;
+      const record: RecordedRequest = { method: req.method ?? 'GET', path, body, ...(authorization !== undefined ? { authorization } : {}) };
+      this.requests.push(record);
+      res.on('finish', () => (record.status = res.statusCode));
+      if (this.apiKey !== undefined && authorization !== `Bearer ${this.apiKey}`) {
+        throw authorization === undefined ? new HttpError(401, 'unauthorized') : new HttpError(403, 'forbidden: invalid API key');
+      }
       if (this.faults.hang) await new Promise<void>((resolve) => this.held.push(resolve));
       if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
       if (this.disconnected.has(res)) return;

@@ -4,16 +4,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmbedResponse, ShowResponse } from 'ollama';
 import { isCacheKey, type EmbeddingCache } from './cache';
-import { callOllama, classifyFailure, ModelMissingError, normalizeHost, OllamaUnavailableError, RequestSlots, type CallFailure } from '../ollama';
+import { callOllama, classifyFailure, isAuthStatus, ModelMissingError, normalizeHost, OllamaAuthError, OllamaUnavailableError, type CallFailure } from '../ollama';
 import { DEFAULT_EMBED_MODEL } from '../defaults';
 import { DimensionMismatchError } from './errors';
+import { HostPool } from './hostPool';
 
 export interface EmbedderOptions {
   host: string;
+  /** Several embedding hosts serving the same model (default: just `host`); requests go to whichever is free. */
+  hosts?: string[];
   model: string;
   /** Texts per /api/embed request; default 16. */
   batchSize?: number;
-  /** Requests in flight at once; default 1. */
+  /** Requests in flight at once, per host; default 1. */
   concurrency?: number;
   /** Retries of a transient failure before giving up; default 4. */
   maxRetries?: number;
@@ -24,8 +27,9 @@ export interface EmbedderOptions {
 }
 
 export type EmbedProbe =
-  | { ok: true; contextLength: number; dims?: number }
-  | { ok: false; reason: 'unreachable' | 'model-missing' | 'not-embedding-model' | 'error'; message: string };
+  /** `refused`: hosts left out because they serve another model (one message each). */
+  | { ok: true; contextLength: number; dims?: number; refused?: string[] }
+  | { ok: false; reason: 'unreachable' | 'model-missing' | 'not-embedding-model' | 'unauthorized' | 'error'; message: string };
 
 export interface EmbedItem {
   /** The chunk hash: the cache key. */
@@ -44,13 +48,15 @@ class ContextExceededError extends Error {}
 
 export class Embedder {
   readonly model: string;
+  /** The first host: the one messages name when the failure is not about a host in particular. */
   readonly host: string;
+  readonly hosts: readonly string[];
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly maxRetries: number;
   private readonly requestTimeoutMs: number;
   private readonly retryBaseMs: number;
-  private readonly slots: RequestSlots;
+  private readonly pool: HostPool;
   /** Vector size seen first in this process, the reference when the cache has none yet. */
   private seenDims: number | undefined;
   private sent = 0;
@@ -60,7 +66,8 @@ export class Embedder {
     options: EmbedderOptions,
     private readonly cache?: EmbeddingCache,
   ) {
-    this.host = normalizeHost(options.host);
+    this.hosts = [...new Set((options.hosts?.length ? options.hosts : [options.host]).map((h) => normalizeHost(h)))];
+    this.host = this.hosts[0];
     this.model = options.model.trim();
     if (!this.model) throw new Error('No embedding model name given.');
     if (cache && cache.model !== this.model) throw new Error(`The embedding cache holds model "${cache.model}", not "${this.model}".`);
@@ -69,7 +76,7 @@ export class Embedder {
     this.maxRetries = checkedInteger('maxRetries', options.maxRetries ?? 4, 0);
     this.requestTimeoutMs = checkedInteger('requestTimeoutMs', options.requestTimeoutMs ?? 60_000, 1);
     this.retryBaseMs = checkedInteger('retryBaseMs', options.retryBaseMs ?? 500, 0);
-    this.slots = new RequestSlots(this.concurrency);
+    this.pool = new HostPool(this.hosts, this.concurrency);
   }
 
   /** How many chunk texts Ollama embedded for this embedder (cache hits and queries excluded). */
@@ -82,35 +89,67 @@ export class Embedder {
     return this.truncated;
   }
 
-  /** Whether embeddings can be made now, and the model's context length and vector size when they can. */
+  /**
+   * Whether embeddings can be made now, and the model's context length and vector size when they can.
+   * With several hosts, each is asked: one serving another model (or another size of vectors) than the
+   * first that answers is refused for good; one that does not answer is set aside and tried later.
+   */
   async probe(signal?: AbortSignal): Promise<EmbedProbe> {
+    const answers = await Promise.all(this.pool.serving.map(async (host) => ({ host, answer: await this.probeHost(host, signal) })));
+    const reference = answers.find((a) => a.answer.probe.ok);
+    if (!reference) return answers[0].answer.probe;
+    const refused: string[] = [];
+    for (const { host, answer } of answers) {
+      if (host === reference.host) continue;
+      const difference = answer.probe.ok ? modelDifference(reference.answer.info!, answer.info!) : undefined;
+      if (difference) {
+        const reason = `Embedding host ${host} is not used: its "${this.model}" ${difference} than at ${reference.host}.`;
+        this.pool.refuse(host, reason);
+        refused.push(reason);
+      } else if (!answer.probe.ok && (answer.probe.reason === 'model-missing' || answer.probe.reason === 'not-embedding-model')) {
+        const reason = `Embedding host ${host} is not used: ${answer.probe.message}`;
+        this.pool.refuse(host, reason);
+        refused.push(reason);
+      } else if (!answer.probe.ok) {
+        this.pool.setAside(host);
+      }
+    }
+    const ok = reference.answer.probe as Extract<EmbedProbe, { ok: true }>;
+    return refused.length ? { ...ok, refused } : ok;
+  }
+
+  private async probeHost(host: string, signal?: AbortSignal): Promise<{ probe: EmbedProbe; info?: ShowResponse }> {
     const timeoutMs = Math.min(this.requestTimeoutMs, PROBE_TIMEOUT_MS);
     try {
-      await callOllama(this.host, timeoutMs, signal, (client) => client.version());
+      await callOllama(host, timeoutMs, signal, (client) => client.version());
     } catch (err) {
       if (signal?.aborted) throw err;
       const failure = classifyFailure(err);
-      if (failure.kind === 'network' || failure.kind === 'timeout') return { ok: false, reason: 'unreachable', message: this.unreachableMessage(failure) };
-      return { ok: false, reason: 'error', message: `The server at ${this.host} does not answer like Ollama (${failureText(failure)}).` };
+      if (failure.kind === 'network' || failure.kind === 'timeout') return { probe: { ok: false, reason: 'unreachable', message: unreachableMessage(host, failure) } };
+      if (failure.kind === 'http' && isAuthStatus(failure.status)) return { probe: { ok: false, reason: 'unauthorized', message: new OllamaAuthError(host, failure.status).message } };
+      return { probe: { ok: false, reason: 'error', message: `The server at ${host} does not answer like Ollama (${failureText(failure)}).` } };
     }
     let info: ShowResponse;
     try {
-      info = await callOllama(this.host, timeoutMs, signal, (client) => client.show({ model: this.model }));
+      info = await callOllama(host, timeoutMs, signal, (client) => client.show({ model: this.model }));
     } catch (err) {
       if (signal?.aborted) throw err;
       const failure = classifyFailure(err);
-      if (failure.kind === 'http' && failure.status === 404) return { ok: false, reason: 'model-missing', message: new ModelMissingError(this.model, this.host).message };
-      if (failure.kind === 'network' || failure.kind === 'timeout') return { ok: false, reason: 'unreachable', message: this.unreachableMessage(failure) };
-      return { ok: false, reason: 'error', message: `Ollama could not describe model "${this.model}": ${failureText(failure)}.` };
+      if (failure.kind === 'http' && failure.status === 404) return { probe: { ok: false, reason: 'model-missing', message: new ModelMissingError(this.model, host).message } };
+      if (failure.kind === 'http' && isAuthStatus(failure.status)) return { probe: { ok: false, reason: 'unauthorized', message: new OllamaAuthError(host, failure.status).message } };
+      if (failure.kind === 'network' || failure.kind === 'timeout') return { probe: { ok: false, reason: 'unreachable', message: unreachableMessage(host, failure) } };
+      return { probe: { ok: false, reason: 'error', message: `Ollama could not describe model "${this.model}": ${failureText(failure)}.` } };
     }
     if (!canEmbed(info)) {
       return {
-        ok: false,
-        reason: 'not-embedding-model',
-        message: `Model "${this.model}" cannot make embeddings (it offers: ${info.capabilities.join(', ') || 'nothing'}). Choose an embedding model such as ${DEFAULT_EMBED_MODEL}.`,
+        probe: {
+          ok: false,
+          reason: 'not-embedding-model',
+          message: `Model "${this.model}" cannot make embeddings (it offers: ${info.capabilities.join(', ') || 'nothing'}). Choose an embedding model such as ${DEFAULT_EMBED_MODEL}.`,
+        },
       };
     }
-    return { ok: true, ...modelShape(info) };
+    return { probe: { ok: true, ...modelShape(info) }, info };
   }
 
   /** Vectors for `items`, in their order: cached ones from the cache, the rest from Ollama (then cached). */
@@ -194,43 +233,54 @@ export class Embedder {
     return vectors;
   }
 
-  /** One /api/embed call, retried on transient failures. A query goes ahead of queued chunk batches. */
+  /**
+   * One /api/embed call, retried on transient failures: at once on another host when one is ready,
+   * otherwise after a backoff. A query goes ahead of queued chunk batches.
+   */
   private async request(texts: string[], truncate: boolean, forQuery: boolean, signal?: AbortSignal): Promise<Float32Array[]> {
-    for (let attempt = 0; ; attempt++) {
-      const release = await this.slots.acquire(forQuery, signal);
+    let hostsTriedThisAttempt = 0;
+    for (let attempt = 0; ; ) {
+      const lease = await this.pool.acquire(forQuery, signal);
       let failure: CallFailure;
       try {
-        const response = await callOllama(this.host, this.requestTimeoutMs, signal, (client) => client.embed({ model: this.model, input: texts, truncate }));
+        const response = await callOllama(lease.host, this.requestTimeoutMs, signal, (client) => client.embed({ model: this.model, input: texts, truncate }));
         const vectors = this.checkedVectors(response, texts.length);
+        this.pool.succeeded(lease.host);
         if (!forQuery) this.sent += texts.length;
         return vectors;
       } catch (err) {
         if (signal?.aborted) throw err;
-        failure = this.permanentOrTransient(err);
+        failure = this.permanentOrTransient(err, lease.host);
       } finally {
-        release();
+        lease.release();
       }
+      const failedHost = lease.host;
+      this.pool.setAside(failedHost);
+      // Another host takes the work now; a retry round ends once every host has failed it.
+      if (++hostsTriedThisAttempt < this.pool.serving.length && this.pool.hasOtherReady(failedHost)) continue;
+      hostsTriedThisAttempt = 0;
       if (attempt >= this.maxRetries) {
-        throw new OllamaUnavailableError(`${this.unreachableMessage(failure)} (${attempt + 1} attempt${attempt ? 's' : ''})`);
+        throw new OllamaUnavailableError(`${unreachableMessage(failedHost, failure)} (${attempt + 1} attempt${attempt ? 's' : ''}${this.hosts.length > 1 ? ` on ${this.hosts.length} hosts` : ''})`);
       }
-      await sleep(this.backoffMs(attempt), undefined, { signal }).catch((err: unknown) => {
+      await sleep(this.backoffMs(attempt++), undefined, { signal }).catch((err: unknown) => {
         throw signal?.aborted ? signal.reason : err;
       });
     }
   }
 
   /** Throws the failures that retrying cannot fix; returns the transient ones. */
-  private permanentOrTransient(err: unknown): CallFailure {
+  private permanentOrTransient(err: unknown, host: string): CallFailure {
     const failure = classifyFailure(err);
     if (failure.kind === 'network' || failure.kind === 'timeout') return failure;
     if (failure.kind === 'other') throw err;
     if (/context length|context window|exceeds the context/i.test(failure.message)) throw new ContextExceededError(failure.message);
-    if (failure.status === 404) throw new ModelMissingError(this.model, this.host);
+    if (failure.status === 404) throw new ModelMissingError(this.model, host);
+    if (isAuthStatus(failure.status)) throw new OllamaAuthError(host, failure.status);
     if (failure.status >= 500 || failure.status === 429 || failure.status === 408) return failure;
     if (/does not support embed/i.test(failure.message)) {
       throw new Error(`Model "${this.model}" cannot make embeddings (${failure.message}). Choose an embedding model such as ${DEFAULT_EMBED_MODEL}.`);
     }
-    throw new Error(`Ollama at ${this.host} rejected the embedding request (HTTP ${failure.status}): ${failure.message}`);
+    throw new Error(`Ollama at ${host} rejected the embedding request (HTTP ${failure.status}): ${failure.message}`);
   }
 
   private checkedVectors(response: EmbedResponse, expectedCount: number): Float32Array[] {
@@ -253,17 +303,6 @@ export class Embedder {
     const exponential = Math.min(MAX_BACKOFF_MS, this.retryBaseMs * 2 ** attempt);
     // Jitter spreads the retries of several windows or tools hitting one Ollama that just came back.
     return exponential * (0.5 + Math.random() / 2);
-  }
-
-  private unreachableMessage(failure: CallFailure): string {
-    switch (failure.kind) {
-      case 'network':
-        return `Cannot reach Ollama at ${this.host} (${failure.message}). Is it running? Start it with \`ollama serve\`.`;
-      case 'timeout':
-        return `Ollama at ${this.host} gave ${failure.message}.`;
-      default:
-        return `Ollama at ${this.host} keeps failing: ${failureText(failure)}.`;
-    }
   }
 }
 
@@ -302,6 +341,34 @@ function unitVector(values: number[]): Float32Array {
   const norm = Math.sqrt(sum);
   if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] /= norm;
   return vector;
+}
+
+function unreachableMessage(host: string, failure: CallFailure): string {
+  switch (failure.kind) {
+    case 'network':
+      return `Cannot reach Ollama at ${host} (${failure.message}). Is it running? Start it with \`ollama serve\`.`;
+    case 'timeout':
+      return `Ollama at ${host} gave ${failure.message}.`;
+    default:
+      return `Ollama at ${host} keeps failing: ${failureText(failure)}.`;
+  }
+}
+
+/** How another host's copy of the model differs from the reference one, if it does (size of vectors, architecture, parameters). */
+function modelDifference(reference: ShowResponse, other: ShowResponse): string | undefined {
+  const a = modelFacts(reference);
+  const b = modelFacts(other);
+  if (a.dims !== undefined && b.dims !== undefined && a.dims !== b.dims) return `makes ${b.dims}-dimension vectors, not ${a.dims},`;
+  if (a.architecture && b.architecture && a.architecture !== b.architecture) return `is a ${b.architecture} model, not ${a.architecture},`;
+  if (a.parameters && b.parameters && a.parameters !== b.parameters) return `has ${b.parameters} parameters, not ${a.parameters},`;
+  return undefined;
+}
+
+function modelFacts(info: ShowResponse): { dims?: number; architecture?: string; parameters?: number } {
+  const modelInfo = (info.model_info ?? {}) as unknown as Record<string, unknown>;
+  const architecture = typeof modelInfo['general.architecture'] === 'string' ? (modelInfo['general.architecture'] as string) : undefined;
+  const parameters = typeof modelInfo['general.parameter_count'] === 'number' ? (modelInfo['general.parameter_count'] as number) : undefined;
+  return { dims: modelShape(info).dims, architecture, parameters };
 }
 
 function failureText(failure: CallFailure): string {

@@ -1,6 +1,6 @@
 // Response generation with the local chat model: its real context size, a streamed answer the user
 // can stop at once, and the follow-up rewriting that makes "and where is it called?" searchable.
-import { callOllama, classifyFailure, createOllamaClient, formatSeconds, ModelMissingError, normalizeHost, OllamaUnavailableError, type CallFailure } from '../ollama';
+import { callOllama, classifyFailure, createOllamaClient, formatSeconds, isAuthStatus, ModelMissingError, normalizeHost, OllamaAuthError, OllamaUnavailableError, type CallFailure } from '../ollama';
 import type { ChatMessage } from '../prompt';
 import { extractQueryTerms } from '../retrieve';
 
@@ -194,6 +194,7 @@ function chatError(err: unknown, host: string, model: string, context: string): 
   switch (failure.kind) {
     case 'http':
       if (failure.status === 404) return new ChatModelMissingError(model, host);
+      if (isAuthStatus(failure.status)) return new OllamaAuthError(host, failure.status);
       return new ChatFailedError(`${context}: ${failure.message} (HTTP ${failure.status}).`);
     case 'network':
       return new OllamaUnavailableError(`Cannot reach Ollama at ${host} (${failure.message}). Is it running? Start it with \`ollama serve\`.`);

@@ -70,9 +70,16 @@ const NETWORK_CODES: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
 };
 
+/** Certificate failures of an https:// host, most often a team's own CA that Node does not know. */
+const UNTRUSTED_CERTIFICATE = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED)$/;
+
 function describeNetworkError(cause: unknown): string {
   const code = (cause as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && NETWORK_CODES[code]) return NETWORK_CODES[code];
+  if (typeof code === 'string' && UNTRUSTED_CERTIFICATE.test(code)) {
+    return `its TLS certificate is not trusted (${code}); if it comes from your own CA, set NODE_EXTRA_CA_CERTS to that CA's PEM file`;
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'its TLS certificate is for another host name';
   if (typeof code === 'string') return code;
   return cause instanceof Error ? cause.message : 'connection failed';
 }
