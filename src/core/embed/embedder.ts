@@ -196,7 +196,8 @@ export class Embedder {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, batches.length) }, worker));
+    // Enough workers to fill every host's slots; the pool decides which host each batch goes to.
+    await Promise.all(Array.from({ length: Math.min(this.concurrency * this.pool.serving.length, batches.length) }, worker));
     if (failure !== undefined) throw failure;
     return results;
   }

@@ -20,7 +20,7 @@ describe('pullModel', () => {
     assert.ok(downloads.every((p, i) => i === 0 || p.completed! >= downloads[i - 1].completed!));
     assert.equal(downloads.at(-1)?.completed, downloads.at(-1)?.total);
     assert.ok(fake.hasModel('mxbai-embed-large'));
-    assert.deepEqual(fake.requests.at(-1), { method: 'POST', path: '/api/pull', body: { name: 'mxbai-embed-large', stream: true } });
+    assert.deepEqual(fake.requests.at(-1), { method: 'POST', path: '/api/pull', body: { name: 'mxbai-embed-large', stream: true }, status: 200 });
   });
 
   it("fails with Ollama's reason for a name the registry does not know", async () => {

@@ -57,7 +57,7 @@ describe('FakeOllama', () => {
     assert.deepEqual(one.embeddings, [fakeEmbedding('parseConfig file', 8)]);
     const many = await client.embed({ model: 'nomic-embed-text', input: ['a b', 'c'] });
     assert.deepEqual(many.embeddings, [fakeEmbedding('a b', 64), fakeEmbedding('c', 64)]);
-    assert.deepEqual(fake.requests.at(-1), { method: 'POST', path: '/api/embed', body: { model: 'nomic-embed-text', input: ['a b', 'c'] } });
+    assert.deepEqual(fake.requests.at(-1), { method: 'POST', path: '/api/embed', body: { model: 'nomic-embed-text', input: ['a b', 'c'] }, status: 200 });
   });
 
   it('rejects bad embed requests as Ollama does', async () => {
@@ -206,7 +206,7 @@ describe('FakeOllama', () => {
     fake.abortedChats = 2;
     const res = await fetch(`${fake.url}/__requests`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { requests: [{ method: 'POST', path: '/api/embed', body: { model: 'nomic-embed-text', input: 'x' } }], abortedChats: 2 });
+    assert.deepEqual(await res.json(), { requests: [{ method: 'POST', path: '/api/embed', body: { model: 'nomic-embed-text', input: 'x' }, status: 200 }], abortedChats: 2 });
     assert.equal(fake.requests.length, 1);
     assert.equal((await fetch(`${fake.url}/__nothing`)).status, 404);
   });
