@@ -1,9 +1,10 @@
-// `lore index|query|status|ask`: the headless face of the same core the extension uses.
+// `lore index|query|status|ask|pack`: the headless face of the same core the extension uses.
 // Exit codes: 0 ok, 1 a failure the user must fix (missing folder, unreadable store, Ollama needed
 // but unreachable for `ask`), 2 usage errors. Never a stack trace.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { BundleError, packStore, seedFromBundle } from './core/bundle';
 import { normalizeHost } from './core/ollama';
 import { runAsk } from './core/ask';
 import { DEFAULT_CHAT_MODEL, DEFAULT_EMBED_MODEL } from './core/defaults';
@@ -12,14 +13,17 @@ import { defaultStoreDir } from './core/storeLocation';
 import { DEFAULT_MAX_FILE_BYTES, openWorkspaceIndex, type WorkspaceIndex } from './core/workspaceIndex';
 
 const USAGE = `Usage:
-  lore index  <folder> [--store DIR] [--host URL]... [--embed-model NAME] [--no-embed] [--json]
+  lore index  <folder> [--store DIR] [--host URL]... [--embed-model NAME] [--no-embed] [--from BUNDLE] [--json]
   lore query  <folder> <question> [-k N] [--store DIR] [--host URL] [--json]
   lore ask    <folder> <question> [--model NAME] [--host URL] [--store DIR] [-k N] [--rerank]
   lore status <folder> [--store DIR] [--json]
+  lore pack   <folder> --out BUNDLE [--store DIR] [--json]
 
 The Ollama host defaults to $OLLAMA_HOST, then http://127.0.0.1:11434. Give --host more than once to
 'lore index' to spread embeddings over several hosts serving the same model. A server that wants an
-API key gets $OLLAMA_API_KEY as a bearer token.
+API key gets $OLLAMA_API_KEY as a bearer token. 'lore pack' writes the index (chunks and vectors,
+no absolute paths) to a bundle that 'lore index --from' seeds another checkout's index with: only
+files that differ are chunked and embedded there.
 The index is kept outside the folder, in $LORE_HOME or ~/.cache/lore/<folder>-<id>, unless --store is given.`;
 
 class UsageError extends Error {}
@@ -27,13 +31,14 @@ class UserError extends Error {}
 
 
 const OPTION_SPECS = {
-  index: { store: 'string', host: 'string', 'embed-model': 'string', 'no-embed': 'boolean', json: 'boolean' },
+  index: { store: 'string', host: 'string', 'embed-model': 'string', 'no-embed': 'boolean', from: 'string', json: 'boolean' },
   query: { store: 'string', host: 'string', k: 'string', json: 'boolean' },
   ask: { store: 'string', host: 'string', k: 'string', model: 'string', rerank: 'boolean' },
   status: { store: 'string', json: 'boolean' },
+  pack: { store: 'string', out: 'string', json: 'boolean' },
 } as const;
 type Command = keyof typeof OPTION_SPECS;
-const POSITIONALS: Record<Command, number> = { index: 1, query: 2, ask: 2, status: 1 };
+const POSITIONALS: Record<Command, number> = { index: 1, query: 2, ask: 2, status: 1, pack: 1 };
 
 interface Parsed {
   command: Command;
@@ -68,6 +73,7 @@ export function parseCommandLine(argv: string[]): Parsed {
   const hosts = host === undefined ? [] : Array.isArray(host) ? host : [String(host)];
   const values = { ...others, host: hosts[0] } as Parsed['values'];
   if (values.k !== undefined && !/^[1-9]\d{0,3}$/.test(String(values.k))) throw new UsageError(`-k takes a whole number from 1 to 9999, got '${values.k}'`);
+  if (cmd === 'pack' && !values.out) throw new UsageError("'lore pack' needs --out FILE");
   for (const h of hosts) {
     try {
       normalizeHost(h);
@@ -93,13 +99,17 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const embedModel = command === 'index' ? (values['no-embed'] ? undefined : ((values['embed-model'] as string) ?? DEFAULT_EMBED_MODEL)) : undefined;
+  const bundle = values.from === undefined ? undefined : path.resolve(String(values.from));
   // Only `index` writes; the others read beside a running writer (another CLI, the extension).
   const embedHosts = hosts.length > 1 ? hosts.map((h) => normalizeHost(h)) : undefined;
   const index = await openIndex({ root, storeDir, host, embedHosts, embedModel, log: warn, access: command === 'index' ? 'write' : 'read' });
   try {
     switch (command) {
       case 'index':
+        if (bundle) await seedIndex(index, bundle, (values['embed-model'] as string) ?? DEFAULT_EMBED_MODEL, warn);
         return await runIndex(index, json, warn);
+      case 'pack':
+        return await runPack(index, path.resolve(String(values.out)), json);
       case 'status':
         return await runStatus(index, storeDir, json);
       case 'query':
@@ -145,6 +155,28 @@ async function runIndex(index: WorkspaceIndex, json: boolean, warn: (l: string) 
     );
     for (const s of result.skipped) process.stdout.write(`  skipped ${s.path}: ${s.reason}\n`);
   }
+  return 0;
+}
+
+async function seedIndex(index: WorkspaceIndex, file: string, embedModel: string, warn: (l: string) => void): Promise<void> {
+  try {
+    const seeded = await seedFromBundle({ file, store: index.store, cache: index.embedCache, embedModel });
+    warn(`seeded from ${path.basename(file)}: ${seeded.files} file(s) taken, ${seeded.vectors} vector(s) reusable`);
+  } catch (err) {
+    if (err instanceof BundleError) throw new UserError(`cannot use the bundle ${file}: ${err.message}; the index was not changed`);
+    throw err;
+  }
+}
+
+async function runPack(index: WorkspaceIndex, out: string, json: boolean): Promise<number> {
+  let packed;
+  try {
+    packed = await packStore(index.store, out);
+  } catch (err) {
+    throw new UserError(`cannot pack the index: ${(err as Error).message}`);
+  }
+  if (json) process.stdout.write(JSON.stringify({ out, ...packed }) + '\n');
+  else process.stdout.write(`Packed ${packed.files} files (${packed.chunks} chunks, ${packed.vectors} vectors) into ${out} (${(packed.bytes / 1024 / 1024).toFixed(1)} MiB)\n`);
   return 0;
 }
 

@@ -38,6 +38,7 @@ export interface WorkspaceIndex {
   readonly store: LoreStore;
   readonly indexer: Indexer;
   readonly embedder?: Embedder;
+  readonly embedCache?: EmbeddingCache;
   readonly retriever: Retriever;
   /** Asks Ollama whether embeddings can be made now; sizes chunks to the model when they can. */
   probeEmbeddings(signal?: AbortSignal): Promise<EmbedProbe | undefined>;
@@ -106,6 +107,7 @@ export async function openWorkspaceIndex(options: WorkspaceIndexOptions): Promis
     store,
     indexer,
     embedder,
+    embedCache: cache,
     retriever,
     async probeEmbeddings(signal) {
       if (!embedder) return undefined;

@@ -270,6 +270,11 @@ export class LoreStore implements SearchIndex {
     });
   }
 
+  /** The unit vector of a chunk, if it has one (a copy). */
+  vectorOf(chunkId: string): Float32Array | undefined {
+    return this.matrix?.get(chunkId);
+  }
+
   vectorCount(): number {
     return this.matrix?.size ?? 0;
   }

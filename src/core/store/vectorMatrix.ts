@@ -67,6 +67,12 @@ export class VectorMatrix {
     return this.rows.has(id);
   }
 
+  /** A copy of the vector stored for `id`. */
+  get(id: string): Float32Array | undefined {
+    const row = this.rows.get(id);
+    return row === undefined ? undefined : this.storage.rows.slice(row * this.stride, row * this.stride + this.dims);
+  }
+
   /** Stores a unit vector for `id`, replacing the one it had. */
   set(id: string, unitVector: Float32Array): void {
     this.checkDims(unitVector);
