@@ -10,9 +10,10 @@ import type { EmbedProblem } from '../core/indexer';
 import { searchMode } from '../core/searchMode';
 import { storeDirName } from '../core/storeLocation';
 import type { RetrievedChunk } from '../core/types';
-import { ChatViewProvider } from './chatView';
+import { ChatViewProvider } from './chat/chatView';
 import { FolderIndex } from './folderIndex';
-import { LoreChat } from './loreChat';
+import { LoreChat } from './chat/loreChat';
+import { readCurrentText } from './currentText';
 import { readSettings, REOPEN_SETTINGS, type LoreSettings } from './settings';
 import { StatusBar } from './statusBar';
 
@@ -369,18 +370,6 @@ export class Lore implements vscode.Disposable, LoreApi {
 
 function modeOf(fi: FolderIndex, vectors: number, chunks: number): 'hybrid' | 'lexical' {
   return searchMode({ chunks, vectors, embeddingsWork: !fi.state.embedProblem });
-}
-
-/** The text the user sees: an open editor's unsaved buffer wins over the file on disk. */
-export async function readCurrentText(folder: vscode.WorkspaceFolder, rel: string): Promise<string | undefined> {
-  const uri = vscode.Uri.joinPath(folder.uri, ...rel.split('/'));
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (open) return open.getText();
-  try {
-    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-  } catch {
-    return undefined;
-  }
 }
 
 export { COMMANDS };

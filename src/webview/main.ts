@@ -1,9 +1,9 @@
 // Entry point of the chat webview (bundled to dist/webview.js). Holds the state, turns host
 // messages into renders (batched per animation frame), and turns clicks and keys into messages.
 import { button, formatCount, formatWhen, h, icon } from './dom';
-import { classifyLink } from './linkPolicy';
+import { classifyLink } from '../shared/linkPolicy';
 import { MarkdownRenderer } from './markdown';
-import { MAX_QUESTION_CHARS, type ChatTurn, type HostToWebview, type IndexStateMessage, type WebviewToHost } from './protocol';
+import { MAX_QUESTION_CHARS, type ChatTurn, type HostToWebview, type IndexStateMessage, type WebviewToHost } from '../shared/protocol';
 import { addQuestion, reduce, restoreState, retryableTurnId, type ViewState } from './state';
 import { AssistantTurnView, renderUserTurn } from './turnView';
 

@@ -1,6 +1,6 @@
 // The chat view's state and how host messages change it. Pure (no DOM): main.ts renders whatever
 // this produces, and saves it with `vscode.setState` so a hidden-then-shown view paints at once.
-import type { AssistantTurn, ChatTurn, ConversationSummary, HostToWebview, IndexStateMessage } from './protocol';
+import type { AssistantTurn, ChatTurn, ConversationSummary, HostToWebview, IndexStateMessage } from '../shared/protocol';
 
 export interface PullState {
   status: string;

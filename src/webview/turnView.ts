@@ -2,7 +2,7 @@
 // streamed token re-renders only the answer, and a focused source link survives the stream.
 import { button, formatBytes, h, icon } from './dom';
 import { MarkdownRenderer, renderCodeBlock, sourceLabel } from './markdown';
-import type { AnswerError, AssistantTurn, SourceRef, UserTurn } from './protocol';
+import type { AnswerError, AssistantTurn, SourceRef, UserTurn } from '../shared/protocol';
 import { sanitizeHtml } from './sanitize';
 import type { PullState } from './state';
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { HostToWebview, IndexStateMessage, InitMessage, SourceRef, WebviewToHost } from '../../src/webview/protocol';
+import type { HostToWebview, IndexStateMessage, InitMessage, SourceRef, WebviewToHost } from '../../src/shared/protocol';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CHROMIUM = '/usr/bin/chromium';

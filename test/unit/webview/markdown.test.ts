@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { MarkdownRenderer, renderCodeBlock, sourceLabel } from '../../../src/webview/markdown';
-import type { SourceRef } from '../../../src/webview/protocol';
+import type { SourceRef } from '../../../src/shared/protocol';
 
 const SOURCES: SourceRef[] = [
   { n: 1, path: 'src/a.ts', startLine: 1, endLine: 5, symbol: 'alpha' },

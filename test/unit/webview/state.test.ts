@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { HostToWebview, IndexStateMessage } from '../../../src/webview/protocol';
+import type { HostToWebview, IndexStateMessage } from '../../../src/shared/protocol';
 import { INITIAL_STATE, addQuestion, reduce, restoreState, retryableTurnId, type ViewState } from '../../../src/webview/state';
 
 const INDEX: IndexStateMessage = { state: 'idle', files: 3, chunks: 9, vectors: 9, mode: 'hybrid' };

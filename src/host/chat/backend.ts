@@ -1,7 +1,7 @@
 // What the chat view needs from the rest of Lore. The view (chatView.ts) only talks to this
 // interface; retrieval, prompting and Ollama live behind it.
 import type * as vscode from 'vscode';
-import type { AnswerErrorKind, IndexStateMessage, SelectionContext, SourceRef } from '../webview/protocol';
+import { ANSWER_ERROR_KINDS, type AnswerError, type AnswerErrorKind, type IndexStateMessage, type SelectionContext, type SourceRef } from '../../shared/protocol';
 
 export type { AnswerErrorKind, IndexStateMessage, SelectionContext, SourceRef };
 
@@ -50,4 +50,15 @@ export interface ChatBackend {
   onDidChangeIndexState(listener: (state: IndexStateMessage) => void): vscode.Disposable;
   /** Starts a full reindex of the workspace (the `lore.reindex` command). */
   reindex(): void;
+}
+
+/** The protocol's form of what `ask` rejected with: its kind when it is one the view knows, else `failed`. */
+export function toAnswerError(error: unknown, model: string): AnswerError {
+  const kind = (error as Partial<ChatError> | undefined)?.kind;
+  const errorModel = (error as Partial<ChatError> | undefined)?.model;
+  return {
+    kind: (ANSWER_ERROR_KINDS as readonly unknown[]).includes(kind) ? (kind as AnswerError['kind']) : 'failed',
+    message: (error instanceof Error ? error.message : String(error)) || 'The answer failed for an unknown reason.',
+    model: typeof errorModel === 'string' ? errorModel : model,
+  };
 }

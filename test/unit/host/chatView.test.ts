@@ -6,9 +6,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import type { AnswerSink, ChatBackend, ChatRequest, PullProgress } from '../../../src/host/chatBackend';
-import { ChatViewProvider, MAX_CONVERSATIONS, historyBefore, parseWebviewMessage, toAnswerError } from '../../../src/host/chatView';
-import type { ChatTurn, HostToWebview, IndexStateMessage, InitMessage } from '../../../src/webview/protocol';
+import type { AnswerSink, ChatBackend, ChatRequest, PullProgress } from '../../../src/host/chat/backend';
+import { toAnswerError } from '../../../src/host/chat/backend';
+import { ChatViewProvider } from '../../../src/host/chat/chatView';
+import { historyBefore, MAX_CONVERSATIONS } from '../../../src/host/chat/conversations';
+import { parseWebviewMessage } from '../../../src/shared/protocol';
+import type { ChatTurn, HostToWebview, IndexStateMessage, InitMessage } from '../../../src/shared/protocol';
 
 type Answer = (req: ChatRequest, sink: AnswerSink, signal: AbortSignal) => Promise<void>;
 

@@ -1,6 +1,6 @@
-// The one message protocol between the extension host (src/host/chatView.ts) and the chat webview
-// (src/webview/main.ts). Both sides import it, so it holds only types and plain constants: no DOM,
-// no `vscode`, nothing that runs.
+// The one message protocol between the extension host (src/host/chat/chatView.ts) and the chat
+// webview (src/webview/main.ts). Both sides import it, so it holds only types, plain constants and
+// pure checks: no DOM, no `vscode`, no Node.
 
 export type IndexStateName = 'idle' | 'indexing' | 'paused' | 'no-index' | 'error';
 
@@ -135,3 +135,43 @@ export type WebviewToHost =
 
 /** Longest question the view sends; the host rejects longer ones rather than cut them silently. */
 export const MAX_QUESTION_CHARS = 20_000;
+
+type MessageOf<K extends WebviewToHost['type']> = Extract<WebviewToHost, { type: K }>;
+
+/**
+ * One guard per message type the webview may send. The mapped type makes it exhaustive: a new
+ * message type without a guard here does not compile, so it cannot be dropped silently.
+ */
+const webviewMessageGuards: { [K in WebviewToHost['type']]: (m: Record<string, unknown>) => MessageOf<K> | undefined } = {
+  ready: () => ({ type: 'ready' }),
+  newChat: () => ({ type: 'newChat' }),
+  reindex: () => ({ type: 'reindex' }),
+  ask: (m) => (isString(m.text) && isString(m.model) ? { type: 'ask', text: m.text, model: m.model } : undefined),
+  stop: (m) => (isString(m.turnId) ? { type: 'stop', turnId: m.turnId } : undefined),
+  retry: (m) => (isString(m.turnId) ? { type: 'retry', turnId: m.turnId } : undefined),
+  openSource: (m) =>
+    isString(m.path) && isLine(m.startLine) && isLine(m.endLine) ? { type: 'openSource', path: m.path, startLine: m.startLine, endLine: m.endLine } : undefined,
+  openLink: (m) => (isString(m.href) ? { type: 'openLink', href: m.href } : undefined),
+  copy: (m) => (isString(m.code) ? { type: 'copy', code: m.code } : undefined),
+  insertAtCursor: (m) => (isString(m.code) ? { type: 'insertAtCursor', code: m.code } : undefined),
+  selectModel: (m) => (isString(m.model) ? { type: 'selectModel', model: m.model } : undefined),
+  pullModel: (m) => (isString(m.model) ? { type: 'pullModel', model: m.model } : undefined),
+  openConversation: (m) => (isString(m.id) ? { type: 'openConversation', id: m.id } : undefined),
+  deleteConversation: (m) => (isString(m.id) ? { type: 'deleteConversation', id: m.id } : undefined),
+};
+
+/** The message if it has the shape the protocol says (the webview renders untrusted text); else undefined. */
+export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  if (typeof m.type !== 'string' || !Object.prototype.hasOwnProperty.call(webviewMessageGuards, m.type)) return undefined;
+  return webviewMessageGuards[m.type as WebviewToHost['type']](m);
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
+function isLine(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 1;
+}

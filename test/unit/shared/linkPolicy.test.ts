@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { classifyLink, normalizeRelativePath } from '../../../src/webview/linkPolicy';
+import { classifyLink, normalizeRelativePath } from '../../../src/shared/linkPolicy';
 
 describe('webview link policy', () => {
   describe('classifyLink', () => {

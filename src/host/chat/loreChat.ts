@@ -2,15 +2,15 @@
 // errors translated into states the view can offer a remedy for.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { runAsk } from '../core/ask';
-import { listModels, ModelMissingError, OllamaUnavailableError, pullModel } from '../core/ollama';
-import { ChatTimeoutError } from '../core/llm';
-import { ContextTooSmallError } from '../core/prompt';
-import type { Chunk, RetrievedChunk } from '../core/types';
-import type { AnswerErrorKind, AnswerSink, ChatBackend, ChatError, ChatRequest, IndexStateMessage, PullProgress } from './chatBackend';
-import type { FolderIndex } from './folderIndex';
-import { readCurrentText } from './lore';
-import { readSettings } from './settings';
+import { runAsk } from '../../core/ask';
+import { listModels, ModelMissingError, OllamaUnavailableError, pullModel } from '../../core/ollama';
+import { ChatTimeoutError } from '../../core/llm';
+import { ContextTooSmallError } from '../../core/prompt';
+import type { Chunk, RetrievedChunk } from '../../core/types';
+import type { AnswerErrorKind, AnswerSink, ChatBackend, ChatError, ChatRequest, IndexStateMessage, PullProgress } from './backend';
+import type { FolderIndex } from '../folderIndex';
+import { readCurrentText } from '../currentText';
+import { readSettings } from '../settings';
 
 const SOURCES_PER_ANSWER = 8;
 /** Definitions pinned for "Explain with Context": enough for the calls in a typical selection. */
