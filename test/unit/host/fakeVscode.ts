@@ -1,4 +1,4 @@
-// The slice of the `vscode` API that src/host/chatView.ts uses, backed by the real file system and
+// The slice of the `vscode` API that the chat view (src/host/chat/) uses, backed by the real file system and
 // recording what the provider asks VS Code to do. Importing it makes `require('vscode')` load this
 // module, so the provider runs in plain Node.
 import { promises as fsp, statSync } from 'node:fs';
