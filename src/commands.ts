@@ -10,6 +10,7 @@ export const COMMANDS = {
   pullEmbedModel: 'lore.pullEmbedModel',
   explainWithContext: 'lore.explainWithContext',
   newChat: 'lore.newChat',
+  setOllamaApiKey: 'lore.setOllamaApiKey',
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -20,7 +20,7 @@ export interface AskOptions {
   /** Extra sources placed before retrieved ones (e.g. definitions the selection uses). */
   pinnedSources?: RetrievedChunk[];
   k: number;
-  retriever: Retriever;
+  retriever: Pick<Retriever, 'retrieve'>;
   /**
    * Let the chat model reorder the top candidates before the prompt is built (setting `lore.rerank`):
    * one more chat call. Not used with a selection: the selection is what such a question is about,

@@ -62,6 +62,7 @@ export class FolderIndex implements vscode.Disposable {
       root: folder.uri.fsPath,
       storeDir,
       host: settings.host,
+      embedHosts: settings.embedHosts.length ? settings.embedHosts : undefined,
       embedModel: settings.embedModel,
       maxFileBytes: settings.maxFileBytes,
       excludes: settings.excludes,

@@ -4,19 +4,23 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, registerCommands } from '../commands';
 import type { EmbedProbe } from '../core/embed';
-import { pullModel } from '../core/ollama';
+import { pullModel, setOllamaApiKey } from '../core/ollama';
 import { StoreLockedError } from '../core/store/lock';
 import type { EmbedProblem } from '../core/indexer';
 import { searchMode } from '../core/searchMode';
 import { storeDirName } from '../core/storeLocation';
 import type { RetrievedChunk } from '../core/types';
+import type { SourceRef } from '../shared/protocol';
 import { ChatViewProvider } from './chat/chatView';
 import { FolderIndex } from './folderIndex';
 import { LoreChat } from './chat/loreChat';
 import { readCurrentText } from './currentText';
 import { readSettings, REOPEN_SETTINGS, type LoreSettings } from './settings';
+import { seedFromSharedIndex } from './sharedIndex';
 import { StatusBar } from './statusBar';
 
+/** Where the API key for Ollama servers behind a proxy is kept (VS Code's SecretStorage, never settings). */
+const API_KEY_SECRET = 'lore.ollamaApiKey';
 /** While Ollama is unreachable, how often to look again. */
 const REPROBE_MS = 30_000;
 /** While another window writes a folder's index, how often to try to take over (and refresh the snapshot). */
@@ -28,6 +32,8 @@ export interface LoreApi {
   whenIdle(): Promise<void>;
   query(question: string, k?: number): Promise<Array<RetrievedChunk & { folder: string }>>;
   status(): Promise<Array<{ folder: string; files: number; chunks: number; vectors: number; mode: string }>>;
+  /** One question as the chat view asks it (every folder searched, or \`lore.searchFolder\`): the answer and its numbered sources. */
+  ask(question: string): Promise<{ text: string; sources: SourceRef[] }>;
 }
 
 export class Lore implements vscode.Disposable, LoreApi {
@@ -38,15 +44,20 @@ export class Lore implements vscode.Disposable, LoreApi {
   private readonly notified = new Set<string>();
   private reprobeTimer: NodeJS.Timeout | undefined;
   private paused = false;
+  /** Settles once the folders open at startup have started opening (after the API key is read). */
+  private readonly started: Promise<void>;
+  private markStarted: () => void = () => undefined;
   private readonly stateEmitter = new vscode.EventEmitter<void>();
   private readonly chatView: ChatViewProvider;
+  private readonly chat: LoreChat;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
+    this.started = new Promise<void>((resolve) => (this.markStarted = resolve));
     this.statusBar = new StatusBar(() => this.folderList(), () => this.paused);
-    const chat = new LoreChat(() => this.folderList(), () => this.paused, () => this.opening.size > 0, (listener) => this.stateEmitter.event(listener));
+    const chat = (this.chat = new LoreChat(() => this.folderList(), () => this.paused, () => this.opening.size > 0, (listener) => this.stateEmitter.event(listener)));
     this.chatView = new ChatViewProvider(context.extensionUri, chat, context.workspaceState, (m) => log.info(m));
     this.disposables.push(
       this.statusBar,
@@ -61,6 +72,8 @@ export class Lore implements vscode.Disposable, LoreApi {
         pullEmbedModel: () => this.pullEmbedModel(),
         explainWithContext: () => this.explainSelection(),
         newChat: () => this.chatView.newChat(),
+        // An argument sets the key without the input box (scripts, tests); '' removes it.
+        setOllamaApiKey: (key?: unknown) => this.setApiKey(typeof key === 'string' ? key : undefined),
       }),
       vscode.workspace.onDidChangeWorkspaceFolders((e) => {
         e.removed.forEach((f) => void this.closeFolder(f));
@@ -77,10 +90,43 @@ export class Lore implements vscode.Disposable, LoreApi {
 
   /** Opens every folder's index after activation has returned, so startup stays fast. */
   start(): void {
-    for (const folder of vscode.workspace.workspaceFolders ?? []) void this.openFolder(folder);
+    void this.loadApiKey()
+      .then(() => {
+        for (const folder of vscode.workspace.workspaceFolders ?? []) void this.openFolder(folder);
+      })
+      .finally(() => this.markStarted());
+  }
+
+  private async loadApiKey(): Promise<void> {
+    try {
+      setOllamaApiKey(await this.context.secrets.get(API_KEY_SECRET));
+    } catch (err) {
+      this.log.warn(`could not read the Ollama API key from the secret storage: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+
+  /** "Lore: Set Ollama API Key": kept in SecretStorage only; the folders waiting on a key try again at once. */
+  private async setApiKey(given?: string): Promise<void> {
+    const key =
+      given ??
+      (await vscode.window.showInputBox({
+        title: 'Ollama API Key',
+        prompt: 'The bearer token your Ollama server (or the proxy in front of it) expects. Leave empty to remove the key.',
+        password: true,
+        ignoreFocusOut: true,
+      }));
+    if (key === undefined) return;
+    if (key.trim()) await this.context.secrets.store(API_KEY_SECRET, key.trim());
+    else await this.context.secrets.delete(API_KEY_SECRET);
+    setOllamaApiKey(key);
+    this.log.info(key.trim() ? 'Ollama API key set (kept in the secret storage).' : 'Ollama API key removed.');
+    for (const k of [...this.notified]) if (k.startsWith('auth:')) this.notified.delete(k);
+    // A probe that succeeds resumes embeddings (and their catch-up) by itself.
+    for (const fi of this.folderList().filter((f) => f.state.embedProblem)) await this.probe(fi, readSettings(fi.folder));
   }
 
   async whenIdle(): Promise<void> {
+    await this.started;
     await Promise.all([...this.opening.values()]);
     // A drained queue can receive follow-up work (embedding catch-up), so wait until all are quiet at once.
     for (let round = 0; round < 3; round++) await Promise.all(this.folderList().map((f) => f.whenIdle()));
@@ -95,6 +141,14 @@ export class Lore implements vscode.Disposable, LoreApi {
     return results.sort((a, b) => b.score - a.score).slice(0, k);
   }
 
+  async ask(question: string): Promise<{ text: string; sources: SourceRef[] }> {
+    const sources: SourceRef[] = [];
+    let text = '';
+    const sink = { sources: (s: SourceRef[]) => sources.push(...s), token: (t: string) => (text += t), instructionsUsed: () => undefined };
+    await this.chat.ask({ question, history: [], model: readSettings().chatModel }, sink, new AbortController().signal);
+    return { text, sources };
+  }
+
   async status(): Promise<Array<{ folder: string; files: number; chunks: number; vectors: number; mode: string }>> {
     return Promise.all(
       this.folderList().map(async (f) => {
@@ -104,8 +158,9 @@ export class Lore implements vscode.Disposable, LoreApi {
     );
   }
 
+  /** Open folders in the workspace's order (they finish opening in any order). */
   folderList(): FolderIndex[] {
-    return [...this.folders.values()];
+    return [...this.folders.values()].sort((a, b) => a.folder.index - b.folder.index);
   }
 
   private async openFolder(folder: vscode.WorkspaceFolder): Promise<FolderIndex | undefined> {
@@ -123,6 +178,8 @@ export class Lore implements vscode.Disposable, LoreApi {
           this.stateChanged();
           return fi;
         }
+        const seeded = await seedFromSharedIndex(fi, settings, this.context, this.log);
+        if (seeded.problem) void this.notifyOnce(`shared:${settings.sharedIndex}`, seeded.problem);
         await this.probe(fi, settings);
         fi.syncAll();
         this.stateChanged();
@@ -209,10 +266,12 @@ export class Lore implements vscode.Disposable, LoreApi {
     const probe = await fi.index.probeEmbeddings().catch((err): EmbedProbe => ({ ok: false, reason: 'error', message: String(err) }));
     if (!probe) return undefined;
     if (probe.ok) {
+      for (const refusal of probe.refused ?? []) this.log.warn(`[${fi.folder.name}] ${refusal}`);
       fi.setEmbeddingsAvailable(true);
     } else {
       fi.index.setEmbeddingsEnabled(false);
-      this.onEmbedProblem(fi, { kind: probe.reason === 'model-missing' ? 'model-missing' : probe.reason === 'unreachable' ? 'unreachable' : 'failed', message: probe.message }, settings);
+      const kind = probe.reason === 'model-missing' || probe.reason === 'unreachable' || probe.reason === 'unauthorized' ? probe.reason : 'failed';
+      this.onEmbedProblem(fi, { kind, message: probe.message }, settings);
     }
     return probe;
   }
@@ -223,7 +282,12 @@ export class Lore implements vscode.Disposable, LoreApi {
     if (!problem) return;
     fi.index.setEmbeddingsEnabled(false);
     this.log.warn(`[${fi.folder.name}] embeddings paused: ${problem.message}`);
-    if (problem.kind === 'model-missing') {
+    if (problem.kind === 'unauthorized') {
+      void this.notifyOnce(`auth:${settings.host}`, `Lore: ${problem.message} Search works lexically meanwhile.`, {
+        title: 'Set Ollama API Key',
+        run: () => this.setApiKey(),
+      });
+    } else if (problem.kind === 'model-missing') {
       void this.notifyOnce(
         `model:${settings.embedModel}`,
         `Lore: the embedding model "${settings.embedModel}" is not in Ollama at ${settings.host}. Search works lexically until it is pulled.`,

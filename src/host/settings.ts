@@ -6,6 +6,12 @@ import { normalizeHost } from '../core/ollama';
 
 export interface LoreSettings {
   host: string;
+  /** Hosts embeddings are spread over; empty: `host` alone. */
+  embedHosts: string[];
+  /** A bundle path or https URL to seed indexes from (machine settings only); '' for none. */
+  sharedIndex: string;
+  /** The folder questions search in a multi-root workspace; '' for every folder. */
+  searchFolder: string;
   hostSource: 'user settings' | 'OLLAMA_HOST' | 'default';
   embedModel: string;
   chatModel: string;
@@ -28,8 +34,20 @@ export function readSettings(folder?: vscode.WorkspaceFolder): LoreSettings {
     host = normalizeHost(undefined);
   }
   const filesExclude = vscode.workspace.getConfiguration('files', folder).get<Record<string, boolean>>('exclude') ?? {};
+  // Where code is sent and what is read into the index come from the user's own settings only.
+  const embedHosts = (cfg.inspect<string[]>('embedHosts')?.globalValue ?? []).flatMap((h) => {
+    try {
+      return [normalizeHost(h)];
+    } catch {
+      return [];
+    }
+  });
+  const sharedIndex = cfg.inspect<string>('sharedIndex')?.globalValue?.trim() ?? '';
   return {
     host,
+    embedHosts: embedHosts.length ? [...new Set([host, ...embedHosts])] : [],
+    sharedIndex,
+    searchFolder: cfg.get<string>('searchFolder')?.trim() ?? '',
     hostSource,
     embedModel: cfg.get<string>('embedModel')?.trim() || DEFAULT_EMBED_MODEL,
     chatModel: cfg.get<string>('chatModel')?.trim() || DEFAULT_CHAT_MODEL,
@@ -43,7 +61,7 @@ export function readSettings(folder?: vscode.WorkspaceFolder): LoreSettings {
 }
 
 /** Settings whose change means the folder's index must be reopened. */
-export const REOPEN_SETTINGS = ['lore.ollamaHost', 'lore.embedModel', 'lore.maxFileSizeKB', 'lore.exclude', 'lore.embedBatchSize', 'lore.embedConcurrency', 'files.exclude'];
+export const REOPEN_SETTINGS = ['lore.ollamaHost', 'lore.embedHosts', 'lore.sharedIndex', 'lore.embedModel', 'lore.maxFileSizeKB', 'lore.exclude', 'lore.embedBatchSize', 'lore.embedConcurrency', 'files.exclude'];
 
 function clamp(n: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, Math.round(n)));

@@ -20,13 +20,25 @@ const EXTENSION_TESTS_PATH = path.join(__dirname, 'index.js');
 /** Stops whatever was started, also when the run is interrupted. */
 const cleanups = cleanupStack();
 
-/** The fixture plus what git cannot hold: `secret-build/` is ignored by the fixture's own .gitignore. */
+/**
+ * A two-folder workspace: the fixture (first, where the suites work), plus what git cannot hold
+ * (`secret-build/` is ignored by the fixture's own .gitignore), and a second folder, `ledgers`,
+ * for the multi-root questions.
+ */
 function prepareWorkspace(root: string): string {
   const workspace = path.join(root, 'workspace');
   cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
   mkdirSync(path.join(workspace, 'secret-build'));
   writeFileSync(path.join(workspace, 'secret-build', 'credentials.ts'), "export const DEPLOY_TOKEN = 'lore-must-never-index-this';\n");
-  return workspace;
+  const second = path.join(root, 'second');
+  mkdirSync(path.join(second, 'ledger'), { recursive: true });
+  writeFileSync(
+    path.join(second, 'ledger', 'wombat.ts'),
+    'export function wombatLedgerReconcile(entries: number[]): number {\n  // the marmalade wombat ledger is reconciled here, nightly\n  return entries.reduce((a, b) => a + b, 0);\n}\n',
+  );
+  const file = path.join(root, 'lore-tests.code-workspace');
+  writeFileSync(file, JSON.stringify({ folders: [{ path: workspace }, { path: second, name: 'ledgers' }] }, null, 2));
+  return file;
 }
 
 async function runInVSCodeServer(run: ExtensionTestRun, resultsFile: string): Promise<void> {

@@ -37,9 +37,9 @@ describe('Lore extension (smoke)', () => {
 });
 
 describe('integration test environment', () => {
-  it('opens the fixture workspace', async () => {
+  it('opens the fixture workspace, with a second folder', async () => {
     const folders = vscode.workspace.workspaceFolders ?? [];
-    assert.equal(folders.length, 1);
+    assert.deepEqual(folders.map((f) => f.name), ['workspace', 'ledgers']);
     const readme = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folders[0].uri, 'README.md'));
     assert.match(Buffer.from(readme).toString('utf8'), /^# /m);
   });

@@ -112,7 +112,7 @@ function newestExtensionHostLog(logsDir: string): string {
 }
 
 export interface WorkbenchTarget {
-  /** Absolute path of the folder to open, on the server's file system. */
+  /** Absolute path of the folder (or `.code-workspace` file, for a multi-root workspace) to open, on the server's file system. */
   folder: string;
   /** Loads an extension from this folder, as the "Extension Development Host" does. */
   extensionDevelopmentPath?: string;
@@ -126,7 +126,7 @@ export function workbenchUrl(server: Pick<VSCodeServer, 'origin'>, target: Workb
   const payload: Array<[string, string]> = [];
   if (target.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remote(target.extensionDevelopmentPath)]);
   if (target.extensionTestsPath) payload.push(['extensionTestsPath', remote(target.extensionTestsPath)]);
-  const query = new URLSearchParams({ folder: target.folder });
+  const query = new URLSearchParams(target.folder.endsWith('.code-workspace') ? { workspace: target.folder } : { folder: target.folder });
   if (payload.length > 0) query.set('payload', JSON.stringify(payload));
   return `${server.origin}/?${query}`;
 }

@@ -6,6 +6,7 @@ import { runAsk } from '../../core/ask';
 import { listModels, ModelMissingError, OllamaUnavailableError, pullModel } from '../../core/ollama';
 import { ChatTimeoutError } from '../../core/llm';
 import { ContextTooSmallError } from '../../core/prompt';
+import { lexicalQueryFor, retrieverAcrossFolders, type FolderSearch } from '../../core/retrieve';
 import type { Chunk, RetrievedChunk } from '../../core/types';
 import type { AnswerErrorKind, AnswerSink, ChatBackend, ChatError, ChatRequest, IndexStateMessage, PullProgress } from './backend';
 import type { FolderIndex } from '../folderIndex';
@@ -28,9 +29,13 @@ export class LoreChat implements ChatBackend {
 
   async ask(req: ChatRequest, sink: AnswerSink, signal: AbortSignal): Promise<void> {
     const settings = readSettings();
-    const fi = this.folderFor(req.selection?.path);
+    // A selection is about its own folder; other questions search every folder (or the one chosen).
+    const searched = req.selection ? [this.folderFor(req.selection.path)].filter((f): f is FolderIndex => !!f) : this.searchedFolders(settings.searchFolder);
+    const fi = searched[0];
     if (!fi) throw chatError('failed', 'Open a folder first: Lore answers from the files of the open workspace.');
     const readCurrent = (rel: string) => readCurrentText(fi.folder, rel);
+    // In a multi-root workspace every source is labelled with its folder, even when one folder is searched.
+    const retriever = req.selection || this.folders().length === 1 ? fi.index.retriever : retrieverAcrossFolders(searched.map(folderSearch));
     try {
       const pinnedSources = req.selection ? await definitionsUsedBy(fi, req.selection, signal) : [];
       await runAsk({
@@ -42,7 +47,7 @@ export class LoreChat implements ChatBackend {
         selection: req.selection && { ...req.selection, language: req.selection.language ?? 'plaintext' },
         pinnedSources,
         k: SOURCES_PER_ANSWER,
-        retriever: fi.index.retriever,
+        retriever,
         rerank: settings.rerank,
         readCurrent,
         signal,
@@ -103,6 +108,13 @@ export class LoreChat implements ChatBackend {
 
   reindex(): void {
     void vscode.commands.executeCommand('lore.reindex');
+  }
+
+  /** Every folder, or the one `lore.searchFolder` names (every folder when it names none of them). */
+  private searchedFolders(name: string): FolderIndex[] {
+    const folders = this.folders();
+    const chosen = name ? folders.filter((f) => f.folder.name === name) : [];
+    return chosen.length ? chosen : folders;
   }
 
   /** The folder a selection belongs to, else the active editor's, else the first. */
@@ -175,4 +187,13 @@ function toChatError(err: unknown, model: string): ChatError {
   if (err instanceof ContextTooSmallError) return chatError('context-too-small', message);
   if (err instanceof ChatTimeoutError) return chatError('timeout', message);
   return chatError('failed', message);
+}
+
+function folderSearch(fi: FolderIndex): FolderSearch {
+  return {
+    name: fi.folder.name,
+    retrieve: (question, options) => fi.index.retriever.retrieve(question, options),
+    bestLexicalScore: (question) => fi.index.store.lexicalSearch(lexicalQueryFor(question), 1)[0]?.score ?? 0,
+    readCurrent: (rel) => readCurrentText(fi.folder, rel),
+  };
 }

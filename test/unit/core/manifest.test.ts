@@ -32,6 +32,10 @@ describe('package.json manifest', () => {
     assert.equal(host.scope, 'application', 'only user settings may set the Ollama host');
     const restricted: string[] = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
     assert.ok(restricted.includes('lore.ollamaHost'));
+    // Several embedding hosts and the shared index decide where code goes and what is read: the user's alone.
+    assert.equal(manifest.contributes.configuration.properties['lore.embedHosts'].scope, 'application');
+    assert.equal(manifest.contributes.configuration.properties['lore.sharedIndex'].scope, 'machine');
+    assert.ok(restricted.includes('lore.embedHosts') && restricted.includes('lore.sharedIndex'));
   });
 
   it('gates menu items that depend on state with when clauses', () => {
