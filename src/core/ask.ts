@@ -50,10 +50,16 @@ export async function runAsk(o: AskOptions): Promise<AskResult> {
   const contextWindow = Math.min(info.contextLength, o.maxContextTokens ?? DEFAULT_MAX_CONTEXT_TOKENS);
   // The same num_ctx as the answer, or Ollama reloads the model between the two calls.
   const searchQuery = await standaloneQuery({ host: o.host, model: o.model, question: o.question, history, signal: o.signal, numCtx: contextWindow });
-  const retrievalText = selection ? `${searchQuery}\n${selection.text}` : searchQuery;
+  const retrievalText = selection ? `${o.question}\n${selection.text}` : o.question;
   const rerank = o.rerank === true && !selection;
   // Reranking picks the k best of a larger pool: what the fusion ranked just below k may be what the question needs.
-  const retrieved = await o.retriever.retrieve(retrievalText, { k: rerank ? Math.max(o.k, DEFAULT_RERANK_CANDIDATES) : o.k, signal: o.signal, readCurrent: o.readCurrent });
+  // The user's own words are always searched; a rewrite of a follow-up only adds its terms to them.
+  const retrieved = await o.retriever.retrieve(retrievalText, {
+    k: rerank ? Math.max(o.k, DEFAULT_RERANK_CANDIDATES) : o.k,
+    rewrite: searchQuery === o.question ? undefined : searchQuery,
+    signal: o.signal,
+    readCurrent: o.readCurrent,
+  });
   const results = rerank
     ? await rerankWithChatModel({ host: o.host, model: o.model, question: searchQuery, candidates: retrieved.results, keep: o.k, signal: o.signal, numCtx: contextWindow })
     : retrieved.results;

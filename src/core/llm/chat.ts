@@ -2,7 +2,7 @@
 // can stop at once, and the follow-up rewriting that makes "and where is it called?" searchable.
 import { callOllama, classifyFailure, createOllamaClient, formatSeconds, isAuthStatus, ModelMissingError, normalizeHost, OllamaAuthError, OllamaUnavailableError, type CallFailure } from '../ollama';
 import type { ChatMessage } from '../prompt';
-import { extractQueryTerms } from '../retrieve';
+import { extractQueryTerms, standsAlone } from '../retrieve';
 
 export interface ChatModelInfo {
   contextLength: number;
@@ -146,7 +146,8 @@ export async function standaloneQuery(opts: {
   numCtx?: number;
 }): Promise<string> {
   const { question, history, signal } = opts;
-  if (!Array.isArray(history) || history.length === 0 || !question.trim()) return question;
+  // A question that names what it is about is searched as asked: no model call, nothing to go wrong.
+  if (!Array.isArray(history) || history.length === 0 || !question.trim() || standsAlone(question)) return question;
   signal?.throwIfAborted();
   const timeoutMs = positiveMs(opts.timeoutMs ?? DEFAULT_STANDALONE_TIMEOUT_MS, 'timeoutMs');
   const transcript = history

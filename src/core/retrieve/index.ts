@@ -1,4 +1,4 @@
-export { extractQueryTerms, lexicalQueryFor, type QueryTerms } from './queryTerms';
+export { extractQueryTerms, lexicalQueryFor, lexicalQueryWithRewrite, standsAlone, type QueryTerms } from './queryTerms';
 export { reciprocalRankFusion, mergeNeighbours, mergeNeighbourGroups, DEFAULT_RRF_K, DEFAULT_MAX_GAP_LINES, type HitSource } from './fusion';
 export { checkFreshness, freshVersions } from './freshness';
 export { Retriever, type FusionSettings, type RetrieveOptions, type RetrieveResult, type RankFilesOptions, type RankFilesResult } from './retriever';

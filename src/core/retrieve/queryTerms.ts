@@ -130,6 +130,38 @@ export function lexicalQueryFor(question: string): string {
   return parts.join(' ');
 }
 
+/**
+ * The lexical query for a follow-up and its rewrite by the chat model: the question's own query,
+ * then each term of the rewrite the question lacks, once. The user's words keep their weight
+ * whatever the rewrite says, so a bad rewrite can add candidates but not lose the obvious ones.
+ */
+export function lexicalQueryWithRewrite(question: string, rewrite: string): string {
+  const own = lexicalQueryFor(question);
+  const ownTerms = new Set(own.split(' '));
+  const added = new Set(lexicalQueryFor(rewrite).split(' ').filter((term) => term && !ownTerms.has(term)));
+  return [own, ...added].filter(Boolean).join(' ');
+}
+
+/** Words that point back into the conversation: a question holding one needs it to be understood. */
+const REFERRING_WORDS = new Set('it its itself this that these those they them their there same above previous earlier former latter else'.split(' '));
+/** Openings that carry on from the last answer ("and where is it called?", "what about tests?"). */
+const CONTINUATION = /^\s*(?:and|but|also|so|then|what about|how about)\b/i;
+/** Prose keywords that make a question searchable on its own, when it names no identifier or path. */
+const MIN_STANDALONE_KEYWORDS = 2;
+
+/**
+ * True when a question can be searched as it is, without the conversation: it names something
+ * (an identifier, path, quoted text, or enough keywords) and neither continues the last answer nor
+ * refers back to it. Wrongly false only costs a rewrite, whose terms are added to the question's.
+ */
+export function standsAlone(question: string): boolean {
+  if (typeof question !== 'string' || CONTINUATION.test(question)) return false;
+  const words = question.toLowerCase().match(/[\p{L}]+/gu) ?? [];
+  if (words.some((word) => REFERRING_WORDS.has(word))) return false;
+  const a = analyze(question);
+  return a.identifiers.length + a.paths.length + a.quoted.length > 0 || a.keywords.length >= MIN_STANDALONE_KEYWORDS;
+}
+
 interface Analysis extends QueryTerms {
   exceptionTypes: string[];
   exceptionWords: string[];

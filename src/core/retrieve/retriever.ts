@@ -4,7 +4,7 @@ import type { IndexMode, RetrievedChunk, SearchHit, SearchIndex } from '../types
 import { aggregateByFile, type FileHit } from './fileRanking';
 import { freshVersions } from './freshness';
 import { DEFAULT_RRF_K, mergeNeighbourGroups, reciprocalRankFusion } from './fusion';
-import { lexicalQueryFor } from './queryTerms';
+import { lexicalQueryFor, lexicalQueryWithRewrite } from './queryTerms';
 
 export interface FusionSettings {
   /** RRF's rank offset: larger flattens the difference between top and lower ranks. */
@@ -13,7 +13,12 @@ export interface FusionSettings {
   vectorWeight: number;
 }
 
-export interface RetrieveOptions {
+/** A follow-up's standalone rewrite by the chat model: searched together with the question's own words, never instead of them. */
+interface WithRewrite {
+  rewrite?: string;
+}
+
+export interface RetrieveOptions extends WithRewrite {
   k: number;
   /** Hits taken from each ranking before fusion; default max(20, 4k). */
   candidates?: number;
@@ -22,7 +27,7 @@ export interface RetrieveOptions {
   readCurrent?: (path: string) => Promise<string | undefined>;
 }
 
-export interface RankFilesOptions {
+export interface RankFilesOptions extends WithRewrite {
   k: number;
   /** Chunk hits taken from each ranking before they are grouped by file; default max(100, 10k). */
   candidates?: number;
@@ -58,7 +63,7 @@ export class Retriever {
   async retrieve(question: string, options: RetrieveOptions): Promise<RetrieveResult> {
     const { k, signal, readCurrent } = options;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
-    const { mode, fused } = await this.search(question, options.candidates ?? Math.max(20, 4 * k), signal);
+    const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(20, 4 * k), signal);
     const groups = mergeNeighbourGroups(fused, this.index);
     const results = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
     return { mode, results };
@@ -71,15 +76,18 @@ export class Retriever {
   async rankFiles(question: string, options: RankFilesOptions): Promise<RankFilesResult> {
     const { k, signal } = options;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
-    const { mode, fused } = await this.search(question, options.candidates ?? Math.max(100, 10 * k), signal);
+    const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(100, 10 * k), signal);
     return { mode, files: aggregateByFile(fused).slice(0, k) };
   }
 
-  private async search(question: string, candidates: number, signal: AbortSignal | undefined): Promise<{ mode: IndexMode; fused: RetrievedChunk[] }> {
+  private async search(question: string, rewrite: string | undefined, candidates: number, signal: AbortSignal | undefined): Promise<{ mode: IndexMode; fused: RetrievedChunk[] }> {
     if (!Number.isInteger(candidates) || candidates < 1) throw new RangeError(`candidates must be a positive integer, got ${candidates}`);
     signal?.throwIfAborted();
-    const text = typeof question === 'string' ? question.trim() : '';
-    const lexicalQuery = lexicalQueryFor(text);
+    const own = typeof question === 'string' ? question.trim() : '';
+    const alsoSearched = typeof rewrite === 'string' && rewrite.trim() !== own ? rewrite.trim() : '';
+    const lexicalQuery = alsoSearched ? lexicalQueryWithRewrite(own, alsoSearched) : lexicalQueryFor(own);
+    // One embedding for both: the rewrite says what "it" is, the question what the user asked.
+    const text = alsoSearched ? `${own}\n${alsoSearched}` : own;
     const canEmbed = this.embedQuery !== undefined && this.index.vectorCount() > 0;
     if (!lexicalQuery) return { mode: canEmbed ? 'hybrid' : 'lexical', fused: [] };
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { extractQueryTerms, lexicalQueryFor } from '../../../src/core/retrieve';
+import { extractQueryTerms, lexicalQueryFor, lexicalQueryWithRewrite, standsAlone } from '../../../src/core/retrieve';
 
 describe('extractQueryTerms', () => {
   it('pulls camelCase, PascalCase, snake_case, SCREAMING_CASE and dotted identifiers out of prose', () => {
@@ -126,5 +126,39 @@ describe('lexicalQueryFor', () => {
     const blob = 'QUJD'.repeat(25_000);
     assert.equal(lexicalQueryFor(blob), '');
     assert.equal(lexicalQueryFor(`${blob} in tokenCache`), 'tokenCache tokenCache');
+  });
+});
+
+describe('standsAlone', () => {
+  it('is true for a question that names what it is about and refers to nothing before it', () => {
+    assert.equal(standsAlone('where is the marmalade wombat ledger reconciled?'), true);
+    assert.equal(standsAlone('What does parseConfig do?'), true);
+    assert.equal(standsAlone('Explain src/core/ask.ts'), true);
+  });
+
+  it('is false for a follow-up that continues the last answer or points back into it', () => {
+    assert.equal(standsAlone('and where is it called?'), false);
+    assert.equal(standsAlone('What about the tests?'), false);
+    assert.equal(standsAlone('where is that wombat ledger reconciled?'), false);
+    assert.equal(standsAlone('and where is `parseConfig` called in src/app.ts?'), false);
+    assert.equal(standsAlone('why?'), false);
+  });
+
+  it('is false, never throws, for empty and non-string input', () => {
+    assert.equal(standsAlone(''), false);
+    assert.equal(standsAlone(undefined as unknown as string), false);
+  });
+});
+
+describe('lexicalQueryWithRewrite', () => {
+  it("keeps the question's query whole and adds only the rewrite's new terms, once each", () => {
+    const own = lexicalQueryFor('where is the marmalade wombat ledger reconciled?');
+    const query = lexicalQueryWithRewrite('where is the marmalade wombat ledger reconciled?', 'banana spaceship wombat parseConfig');
+    assert.ok(query.startsWith(own), query);
+    assert.deepEqual(query.slice(own.length).trim().split(' '), ['parseConfig', 'banana', 'spaceship']);
+  });
+
+  it("is the rewrite's terms when the question has none of its own", () => {
+    assert.equal(lexicalQueryWithRewrite('and?', 'callers of parseConfig'), 'parseConfig callers');
   });
 });
