@@ -21,12 +21,15 @@ import { Bm25Baseline } from './bm25Baseline';
 import { buildDocCommentsCorpus, buildLintRulesCorpus, type Corpus, type EvalQuery } from './corpora';
 import { firstGoldRank, metricsOf, ratioTo, type Metrics } from './metrics';
 import { evenSample, EVAL_USAGE, EvalUsageError, parseEvalOptions, type EvalOptions } from './options';
+import { ASK_K, promptGoldRanks } from './promptEval';
 import { EvalReranker, wordOverlapReply } from './rerankEval';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const TOP = 10;
 const BASELINE = 'BM25 baseline';
 const BASELINE_WITH_PATHS = 'BM25 + paths';
+const ASK_PROMPT = 'Lore ask prompt';
+const ASK_PROMPT_NOTE = `the sources of the prompt lore ask sends (k ${ASK_K}, num_ctx 8192, test server); Recall@10 is the share of prompts holding the gold line`;
 
 /** The Ollama given with --ollama cannot serve the run. */
 class EvalSetupError extends Error {
@@ -82,7 +85,7 @@ async function main(options: EvalOptions): Promise<void> {
       const root = path.join(work, `corpus-${corpora.length}`);
       const built = build(root);
       const corpus = options.sample ? { ...built, queries: evenSample(built.queries, options.sample) } : built;
-      const chunks = await lexicalRun(corpus, root, path.join(work, `store-${corpora.length}`), rows, latencies, reranker);
+      const chunks = await lexicalRun(corpus, root, path.join(work, `store-${corpora.length}`), rows, latencies, fake, reranker);
       if (!options.lexicalOnly) await hybridRun(corpus, root, path.join(work, `hybrid-${corpora.length}`), embeddings, rows, reranker, options.fusion);
       corpora.push({ ...corpus, chunks });
     }
@@ -157,7 +160,7 @@ async function addRerankRow(reranker: EvalReranker, retriever: Retriever, corpus
 }
 
 /** Lore lexical-only and the BM25 baselines on one corpus; returns the number of chunks indexed. */
-async function lexicalRun(corpus: Corpus, root: string, storeDir: string, rows: Row[], latencies: number[], reranker?: EvalReranker): Promise<number> {
+async function lexicalRun(corpus: Corpus, root: string, storeDir: string, rows: Row[], latencies: number[], fake: FakeOllama, reranker?: EvalReranker): Promise<number> {
   const store = await LoreStore.open(storeDir);
   try {
     const indexer = new Indexer({ root, store, chunker: await Chunker.create(), maxFileBytes: MAX_FILE_BYTES });
@@ -197,6 +200,8 @@ async function lexicalRun(corpus: Corpus, root: string, storeDir: string, rows: 
         rows.push({ corpus: corpus.name, system, level, metrics, ratio: ratioTo(metrics, baseline) });
       }
     }
+    const prompt = metricsOf(await promptGoldRanks(fake, root, retriever, corpus.queries));
+    rows.push({ corpus: corpus.name, system: ASK_PROMPT, level: 'chunk', metrics: prompt, ratio: ratioTo(prompt, metricsOf(baselines[BASELINE].chunk)), note: ASK_PROMPT_NOTE });
     if (reranker) await addRerankRow(reranker, retriever, corpus, `Lore lexical + rerank (${reranker.label})`, rows);
     return chunks.length;
   } finally {
