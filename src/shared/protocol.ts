@@ -1,4 +1,4 @@
-// The one message protocol between the extension host (src/host/chat/chatView.ts) and the chat
+// The one message protocol between the extension host (src/host/chat/) and the chat
 // webview (src/webview/main.ts). Both sides import it, so it holds only types, plain constants and
 // pure checks: no DOM, no `vscode`, no Node.
 
@@ -136,13 +136,14 @@ export type WebviewToHost =
 /** Longest question the view sends; the host rejects longer ones rather than cut them silently. */
 export const MAX_QUESTION_CHARS = 20_000;
 
-type MessageOf<K extends WebviewToHost['type']> = Extract<WebviewToHost, { type: K }>;
+/** The webview message of type `K`. */
+export type WebviewMessageOf<K extends WebviewToHost['type']> = Extract<WebviewToHost, { type: K }>;
 
 /**
  * One guard per message type the webview may send. The mapped type makes it exhaustive: a new
  * message type without a guard here does not compile, so it cannot be dropped silently.
  */
-const webviewMessageGuards: { [K in WebviewToHost['type']]: (m: Record<string, unknown>) => MessageOf<K> | undefined } = {
+const webviewMessageGuards: { [K in WebviewToHost['type']]: (m: Record<string, unknown>) => WebviewMessageOf<K> | undefined } = {
   ready: () => ({ type: 'ready' }),
   newChat: () => ({ type: 'newChat' }),
   reindex: () => ({ type: 'reindex' }),

@@ -1,4 +1,4 @@
-// What the chat view needs from the rest of Lore. The view (chatView.ts) only talks to this
+// What the chat view needs from the rest of Lore. The chat (chatSession.ts) only talks to this
 // interface; retrieval, prompting and Ollama live behind it.
 import type * as vscode from 'vscode';
 import { ANSWER_ERROR_KINDS, type AnswerError, type AnswerErrorKind, type IndexStateMessage, type SelectionContext, type SourceRef } from '../../shared/protocol';

@@ -44,6 +44,14 @@ describe('webview -> host protocol', () => {
       { type: 'copy' },
       { type: 'pullModel', model: ['x'] },
       { type: 'openConversation', id: 7 },
+      { type: 'ask', text: 'q', model: null },
+      { type: 'retry', turnId: {} },
+      { type: 'openSource', path: 'a', startLine: '1', endLine: 2 },
+      { type: 'openSource', path: 'a', startLine: 1, endLine: -3 },
+      { type: 'openSource', path: 'a', startLine: 1 },
+      { type: 'insertAtCursor', code: 3 },
+      { type: 'selectModel' },
+      { type: 'deleteConversation', id: 1 },
     ];
     for (const raw of bad) assert.equal(parseWebviewMessage(raw), undefined, JSON.stringify(raw));
   });
