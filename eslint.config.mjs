@@ -35,6 +35,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS sources (the slim Vectra entry that stands in for a CommonJS package) load with require().
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/**/*.ts'],
     rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones }] },
   },

@@ -1,4 +1,5 @@
-// Bundled in place of the `vectra` package entry (see esbuild.mjs): only the parts Lore uses.
+// Bundled in place of the `vectra` package entry (see esbuild.mjs), and loaded with require() by the
+// bench (bench/slimVectra.ts): only the parts Lore uses. CommonJS, like the package it stands for.
 // Relative paths because vectra's package "exports" map hides its lib/ subpaths from resolvers.
-export { LocalIndex } from '../../../node_modules/vectra/lib/LocalIndex';
-export { ProtobufCodec } from '../../../node_modules/vectra/lib/codecs/ProtobufCodec';
+exports.LocalIndex = require('../../../node_modules/vectra/lib/LocalIndex').LocalIndex;
+exports.ProtobufCodec = require('../../../node_modules/vectra/lib/codecs/ProtobufCodec').ProtobufCodec;
