@@ -103,7 +103,7 @@ export class Embedder {
       if (host === reference.host) continue;
       const difference = answer.probe.ok ? modelDifference(reference.answer.info!, answer.info!) : undefined;
       if (difference) {
-        const reason = `Embedding host ${host} is not used: its "${this.model}" ${difference} than at ${reference.host}.`;
+        const reason = `Embedding host ${host} is not used: its "${this.model}" ${difference} as at ${reference.host}.`;
         this.pool.refuse(host, reason);
         refused.push(reason);
       } else if (!answer.probe.ok && (answer.probe.reason === 'model-missing' || answer.probe.reason === 'not-embedding-model')) {
@@ -359,9 +359,9 @@ function unreachableMessage(host: string, failure: CallFailure): string {
 function modelDifference(reference: ShowResponse, other: ShowResponse): string | undefined {
   const a = modelFacts(reference);
   const b = modelFacts(other);
-  if (a.dims !== undefined && b.dims !== undefined && a.dims !== b.dims) return `makes ${b.dims}-dimension vectors, not ${a.dims},`;
-  if (a.architecture && b.architecture && a.architecture !== b.architecture) return `is a ${b.architecture} model, not ${a.architecture},`;
-  if (a.parameters && b.parameters && a.parameters !== b.parameters) return `has ${b.parameters} parameters, not ${a.parameters},`;
+  if (a.dims !== undefined && b.dims !== undefined && a.dims !== b.dims) return `makes ${b.dims}-dimension vectors, not ${a.dims}`;
+  if (a.architecture && b.architecture && a.architecture !== b.architecture) return `is a ${b.architecture} model, not ${a.architecture}`;
+  if (a.parameters && b.parameters && a.parameters !== b.parameters) return `has ${b.parameters} parameters, not ${a.parameters}`;
   return undefined;
 }
 
