@@ -3,7 +3,7 @@
 // ends in a result: bad input comes back as a tool error whose text says what to fix.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { formatExcerpts, MAX_SEARCH_K, SEARCH_TOOL_DESCRIPTION, type AgentSearchOutput } from '../core/retrieve';
+import { formatExcerpts, MAX_SEARCH_K, SEARCH_PARAMETERS, SEARCH_TOOL_DESCRIPTION, type AgentSearchOutput } from '../core/retrieve';
 import type { LiveStatus } from './liveIndex';
 
 /** What the tools need from the index (the live index, or a stand-in in tests). */
@@ -31,9 +31,9 @@ export function createMcpServer(index: McpIndex, version: string): McpServer {
       title: 'Search the codebase (Lore)',
       description: SEARCH_TOOL_DESCRIPTION,
       inputSchema: {
-        query: z.string().describe('What to find, in plain words or with identifiers: "where are failed requests retried?"'),
-        k: z.number().int().min(1).max(MAX_SEARCH_K).optional().describe(`How many excerpts to return (default 8, at most ${MAX_SEARCH_K})`),
-        path: z.string().optional().describe('Only files matching this glob (.gitignore syntax): "src/**", "*.py", "docs/"'),
+        query: z.string().describe(SEARCH_PARAMETERS.query),
+        k: z.number().int().min(1).max(MAX_SEARCH_K).optional().describe(SEARCH_PARAMETERS.k),
+        path: z.string().optional().describe(SEARCH_PARAMETERS.path),
       },
       outputSchema: { mode: z.enum(['hybrid', 'lexical']), results: z.array(resultShape) },
       annotations: { readOnlyHint: true, openWorldHint: false },

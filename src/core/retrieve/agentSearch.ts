@@ -15,6 +15,13 @@ export const SEARCH_TOOL_DESCRIPTION =
 
 export const DEFAULT_SEARCH_K = 8;
 export const MAX_SEARCH_K = 50;
+
+/** The parameters' descriptions (also in package.json's `inputSchema`). */
+export const SEARCH_PARAMETERS = {
+  query: 'What to find, in plain words or with identifiers: "where are failed requests retried?"',
+  k: `How many excerpts to return (default ${DEFAULT_SEARCH_K}, at most ${MAX_SEARCH_K})`,
+  path: 'Only files matching this glob (.gitignore syntax): "src/**", "*.py", "docs/"',
+} as const;
 export const MAX_QUERY_CHARS = 20_000;
 /** Candidates taken from each ranking when a path filter may drop most of them. */
 const FILTERED_CANDIDATES = 500;
