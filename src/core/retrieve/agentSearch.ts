@@ -71,7 +71,7 @@ export function pathMatcher(glob: string): (path: string) => boolean {
 
 /** Runs one agent search: checked input, optional path filter, fresh and masked excerpts. */
 export async function searchForAgent(
-  retriever: Retriever,
+  retriever: Pick<Retriever, 'retrieve'>,
   input: unknown,
   options: { readCurrent: (path: string) => Promise<string | undefined>; signal?: AbortSignal },
 ): Promise<AgentSearchOutput> {

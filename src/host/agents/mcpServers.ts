@@ -10,9 +10,14 @@ import { mcpLaunchFor } from './mcpLaunch';
 /** package.json's `mcpServerDefinitionProviders[0].id`. */
 export const MCP_PROVIDER_ID = 'lore.mcpServers';
 
+/** The API is final from 1.101; 1.100 has a proposal of the same name that wants another contribution and throws. */
+const FIRST_VERSION = [1, 101];
+
 export function registerMcpServers(extensionPath: string, version: string, storeDirFor: (folder: vscode.WorkspaceFolder) => string): vscode.Disposable {
   const register = vscode.lm.registerMcpServerDefinitionProvider;
-  if (typeof register !== 'function' || typeof vscode.McpStdioServerDefinition !== 'function') return new vscode.Disposable(() => undefined);
+  const [major, minor] = vscode.version.split('.').map(Number);
+  const final = major > FIRST_VERSION[0] || (major === FIRST_VERSION[0] && minor >= FIRST_VERSION[1]);
+  if (!final || typeof register !== 'function' || typeof vscode.McpStdioServerDefinition !== 'function') return new vscode.Disposable(() => undefined);
   const changed = new vscode.EventEmitter<void>();
   const provider: vscode.McpServerDefinitionProvider = {
     onDidChangeMcpServerDefinitions: changed.event,

@@ -2,9 +2,10 @@
 // the agent search of core/retrieve/agentSearch.ts over every open folder's live index, with the
 // chat's freshness check (unsaved buffers first) and its masked chunk texts.
 import * as vscode from 'vscode';
-import { checkSearchInput, formatExcerpts, searchForAgent, type AgentSearchInput, type AgentSearchResult } from '../../core/retrieve';
+import { checkSearchInput, formatExcerpts, retrieverAcrossFolders, searchForAgent, type AgentSearchInput } from '../../core/retrieve';
 import { readCurrentText } from '../currentText';
 import type { FolderIndex } from '../folderIndex';
+import { folderSearch } from '../folderSearch';
 import { readSettings } from '../settings';
 
 /** package.json's `languageModelTools[0].name`. */
@@ -21,27 +22,17 @@ export function registerSearchTool(host: SearchToolHost): vscode.Disposable {
     // Read-only and local: no confirmation, as VS Code's own search tools.
     prepareInvocation: ({ input }) => ({ invocationMessage: `Searching Lore's index for "${String(input.query ?? '').slice(0, 80)}"` }),
     async invoke({ input }, token) {
-      const { query, k } = checkSearchInput(input);
+      const { query } = checkSearchInput(input);
       await host.whenOpen();
       const folders = host.folders();
       if (!folders.length) throw new Error(unavailableReason());
       const controller = new AbortController();
       const cancel = token.onCancellationRequested(() => controller.abort());
       try {
-        const answers = await Promise.all(
-          folders.map(async (fi) => ({
-            fi,
-            output: await searchForAgent(fi.index.retriever, input, { readCurrent: (rel) => readCurrentText(fi.folder, rel), signal: controller.signal }),
-          })),
-        );
-        // Several folders: each ranks its own; paths say which folder they are in.
-        const named = folders.length > 1;
-        const results: AgentSearchResult[] = answers
-          .flatMap(({ fi, output }) => output.results.map((r) => (named ? { ...r, path: `${fi.folder.name}/${r.path}` } : r)))
-          .sort((a, b) => b.score - a.score)
-          .slice(0, k);
-        const mode = answers.every((a) => a.output.mode === 'hybrid') ? 'hybrid' : 'lexical';
-        return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(formatExcerpts(query, { mode, results }))]);
+        // Several folders: their rankings are fused as the chat fuses them, each path led by its folder's name.
+        const retriever = folders.length === 1 ? folders[0].index.retriever : retrieverAcrossFolders(folders.map(folderSearch));
+        const output = await searchForAgent(retriever, input, { readCurrent: (rel) => readCurrentText(folders[0].folder, rel), signal: controller.signal });
+        return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(formatExcerpts(query, output))]);
       } finally {
         cancel.dispose();
       }
