@@ -25,6 +25,8 @@ export interface RetrieveOptions extends WithRewrite {
   signal?: AbortSignal;
   /** Current text of a file (unsaved buffer first, then disk); enables the freshness check. */
   readCurrent?: (path: string) => Promise<string | undefined>;
+  /** Only chunks of paths this accepts are returned (give more `candidates` when it is narrow). */
+  pathFilter?: (path: string) => boolean;
 }
 
 export interface RankFilesOptions extends WithRewrite {
@@ -64,7 +66,8 @@ export class Retriever {
     const { k, signal, readCurrent } = options;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
     const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(20, 4 * k), signal);
-    const groups = mergeNeighbourGroups(fused, this.index);
+    const { pathFilter } = options;
+    const groups = mergeNeighbourGroups(pathFilter ? fused.filter((r) => pathFilter(r.chunk.path)) : fused, this.index);
     const results = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
     return { mode, results };
   }
