@@ -136,7 +136,7 @@ async function main(options: EvalOptions): Promise<void> {
   writeFileSync(path.resolve(__dirname, '../../eval', options.resultsFile), `${JSON.stringify(report, null, 2)}\n`);
   if (rows.length > 0) console.log(markdownTable(rows));
   if (devSet && devSet.rows.length > 0) console.log(`\nBug-report dev set (${devSet.reports} reports, lexical-only unless marked):\n\n${devSetTable(devSet.rows)}`);
-  console.log(`\nLexical search latency over ${latency.queries} queries: median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms.`);
+  if (latency.queries > 0) console.log(`\nLexical search latency over ${latency.queries} queries: median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms.`);
   if (rerankSummary) {
     const reasons = Object.entries(rerankSummary.fallbacks).map(([reason, n]) => `${n}x ${reason}`).join('; ');
     console.log(
@@ -144,7 +144,7 @@ async function main(options: EvalOptions): Promise<void> {
         `kept the retrieval order on ${rerankSummary.fallbackCount}${reasons ? ` (${reasons})` : ''}.`,
     );
   }
-  console.log(`Corpora: ${report.corpora.map((c) => `${c.name} (${c.files} files, ${c.chunks} chunks, ${c.questions} questions)`).join('; ')}.`);
+  if (corpora.length > 0) console.log(`Corpora: ${report.corpora.map((c) => `${c.name} (${c.files} files, ${c.chunks} chunks, ${c.questions} questions)`).join('; ')}.`);
   console.log(`Wrote eval/${options.resultsFile} in ${report.durationSeconds} s.`);
 }
 
