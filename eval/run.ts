@@ -18,6 +18,8 @@ import { openWorkspaceIndex } from '../src/core/workspaceIndex';
 import { FakeOllama } from '../test/support/fakeOllama';
 import { makeTempDir, removeDir } from '../test/support/tempTree';
 import { Bm25Baseline } from './bm25Baseline';
+import { devSetLocation, loadDevSet, prepareDevSet } from './devset';
+import { devSetTable, runDevSet, type DevSetRow } from './devsetRun';
 import { buildDocCommentsCorpus, buildLintRulesCorpus, type Corpus, type EvalQuery } from './corpora';
 import { firstGoldRank, metricsOf, ratioTo, type Metrics } from './metrics';
 import { evenSample, EVAL_USAGE, EvalUsageError, parseEvalOptions, type EvalOptions } from './options';
@@ -65,6 +67,7 @@ async function main(options: EvalOptions): Promise<void> {
   const corpora: Array<Corpus & { chunks: number }> = [];
   const fake = await FakeOllama.start();
   let reranker: EvalReranker | undefined;
+  let devSet: { reports: number; skipped: number; rows: DevSetRow[] } | undefined;
   try {
     const embeddings: Embeddings = options.ollama ? { host: options.ollama.host, model: options.ollama.embedModel, real: true } : { host: fake.url, model: 'nomic-embed-text', real: false };
     // A real Ollama that cannot embed is found out now, not after the first corpus's lexical run.
@@ -80,7 +83,7 @@ async function main(options: EvalOptions): Promise<void> {
       const note = 'plumbing only: the test server ranks by shared words, not a quality figure';
       reranker = await EvalReranker.open({ host: fake.url, model: 'llama3.2', timeoutMs: options.rerank.timeoutMs, label: 'plumbing', note });
     }
-    const builders = [buildLintRulesCorpus, buildDocCommentsCorpus];
+    const builders = options.devSetOnly ? [] : [buildLintRulesCorpus, buildDocCommentsCorpus];
     for (const build of builders) {
       const root = path.join(work, `corpus-${corpora.length}`);
       const built = build(root);
@@ -89,11 +92,17 @@ async function main(options: EvalOptions): Promise<void> {
       if (!options.lexicalOnly) await hybridRun(corpus, root, path.join(work, `hybrid-${corpora.length}`), embeddings, rows, reranker, options.fusion);
       corpora.push({ ...corpus, chunks });
     }
+    // The dev set runs without an Ollama: lexical rows, and hybrid rows on the test server's embeddings (graceful-fusion check).
+    if (!options.ollama) {
+      const { cases, missing } = prepareDevSet(loadDevSet(), devSetLocation());
+      if (missing.length > 0) process.stderr.write(`eval: dev set: ${missing.length} reports skipped:\n  ${missing.join('\n  ')}\n`);
+      devSet = { reports: cases.length, skipped: missing.length, rows: cases.length > 0 ? await runDevSet(cases, fake, { hybrid: !options.lexicalOnly }) : [] };
+    }
   } finally {
     await fake.stop();
     removeDir(work);
   }
-  addPooledRows(rows, corpora);
+  if (corpora.length > 0) addPooledRows(rows, corpora);
 
   latencies.sort((a, b) => a - b);
   const latency = {
@@ -121,11 +130,13 @@ async function main(options: EvalOptions): Promise<void> {
     lexicalSearchLatency: latency,
     ...(rerankSummary ? { rerank: rerankSummary } : {}),
     rows: rows.map((r) => ({ ...r, metrics: roundMetrics(r.metrics), ratio: r.ratio && roundRatio(r.ratio) })),
+    ...(devSet ? { devSet: { ...devSet, rows: devSet.rows.map((r) => ({ ...r, files: roundMetrics(r.files) })) } } : {}),
     durationSeconds: round((performance.now() - started) / 1000, 1),
   };
   writeFileSync(path.resolve(__dirname, '../../eval', options.resultsFile), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(markdownTable(rows));
-  console.log(`\nLexical search latency over ${latency.queries} queries: median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms.`);
+  if (rows.length > 0) console.log(markdownTable(rows));
+  if (devSet && devSet.rows.length > 0) console.log(`\nBug-report dev set (${devSet.reports} reports, lexical-only unless marked):\n\n${devSetTable(devSet.rows)}`);
+  if (latency.queries > 0) console.log(`\nLexical search latency over ${latency.queries} queries: median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms.`);
   if (rerankSummary) {
     const reasons = Object.entries(rerankSummary.fallbacks).map(([reason, n]) => `${n}x ${reason}`).join('; ');
     console.log(
@@ -133,7 +144,7 @@ async function main(options: EvalOptions): Promise<void> {
         `kept the retrieval order on ${rerankSummary.fallbackCount}${reasons ? ` (${reasons})` : ''}.`,
     );
   }
-  console.log(`Corpora: ${report.corpora.map((c) => `${c.name} (${c.files} files, ${c.chunks} chunks, ${c.questions} questions)`).join('; ')}.`);
+  if (corpora.length > 0) console.log(`Corpora: ${report.corpora.map((c) => `${c.name} (${c.files} files, ${c.chunks} chunks, ${c.questions} questions)`).join('; ')}.`);
   console.log(`Wrote eval/${options.resultsFile} in ${report.durationSeconds} s.`);
 }
 

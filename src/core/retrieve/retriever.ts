@@ -4,6 +4,7 @@ import type { IndexMode, RetrievedChunk, SearchHit, SearchIndex } from '../types
 import { aggregateByFile, type FileHit } from './fileRanking';
 import { freshVersions } from './freshness';
 import { DEFAULT_RRF_K, mergeNeighbourGroups, reciprocalRankFusion } from './fusion';
+import { weighByFileKind } from './fileKind';
 import { lexicalQueryFor, lexicalQueryWithRewrite } from './queryTerms';
 
 export interface FusionSettings {
@@ -97,7 +98,7 @@ export class Retriever {
     const vectorHits = canEmbed ? await this.vectorHits(text, candidates, signal) : undefined;
     signal?.throwIfAborted();
     const lexicalHits = this.index.lexicalSearch(lexicalQuery, candidates);
-    if (!vectorHits) return { mode: 'lexical', fused: lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] })) };
+    if (!vectorHits) return { mode: 'lexical', fused: weighByFileKind(lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] })), own) };
     const { rrfK, vectorWeight } = this.fusion;
     const fused = reciprocalRankFusion(
       [
@@ -106,7 +107,7 @@ export class Retriever {
       ],
       rrfK,
     );
-    return { mode: 'hybrid', fused };
+    return { mode: 'hybrid', fused: weighByFileKind(fused, own) };
   }
 
   /** Undefined when the query cannot be embedded now (Ollama down, model missing): search goes on lexically. */
