@@ -3,6 +3,7 @@
 // workspace has two folders (`workspace`, `ledgers`), so every path is led by its folder's name.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { allFoldersIndexed } from './indexed';
 import type { LoreApi } from '../../src/host/lore';
 import { waitFor } from '../support/wait';
 
@@ -24,7 +25,7 @@ describe('language model tool lore_search (real VS Code)', function () {
 
   before(async () => {
     const api = await lore();
-    await waitFor('the workspace is indexed', async () => ((await api.status()).some((s) => s.files > 0) || undefined), 30_000);
+    await waitFor('the workspace is indexed', async () => (allFoldersIndexed(await api.status()) || undefined), 30_000);
     await api.whenIdle();
   });
 
@@ -84,7 +85,7 @@ describe('language model tool lore_search (real VS Code)', function () {
       await assert.rejects(invoke({ query: 'orderTotalCents' }), /lore\.indexing\.enabled is false/);
     } finally {
       await config.update('indexing.enabled', undefined, vscode.ConfigurationTarget.Workspace);
-      await waitFor('the index is back', async () => ((await (await lore()).status()).some((s) => s.files > 0) || undefined), 30_000);
+      await waitFor('the index is back', async () => (allFoldersIndexed(await (await lore()).status()) || undefined), 30_000);
     }
     assert.match(await invoke({ query: 'orderTotalCents' }), /workspace\/src\/pricing\.ts/);
   });
