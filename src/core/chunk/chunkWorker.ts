@@ -3,6 +3,7 @@
 // chunks for the lexical index. Built by tsc into
 // out/ and by esbuild into dist/, beside the code that starts it.
 import { parentPort, workerData } from 'node:worker_threads';
+import { UnreadableDocumentError } from '../docs/document';
 import { lexicalTermsOf } from '../lexical/terms';
 import { InThreadChunker } from './inThread';
 import type { ChunkReply, ChunkRequest, StartReply, WorkerStart } from './workerPool';
@@ -17,14 +18,14 @@ InThreadChunker.open(grammarDir).then(
   (chunker) => {
     // Strictly one request after another (a grammar loads asynchronously): the pool counts on replies
     // in order, and on a worker that dies having died on its oldest unanswered request.
-    const answer = async ({ path, text, options }: ChunkRequest): Promise<void> => {
+    const answer = async ({ path, content, options }: ChunkRequest): Promise<void> => {
       let reply: ChunkReply;
       try {
-        const chunks = await chunker.chunk(path, text, options);
+        const chunks = await chunker.chunk(path, content, options);
         // The lexical index's terms too: tokenizing costs about as much as chunking, and this thread has time for it.
         reply = { chunks, terms: chunks.map(lexicalTermsOf) };
       } catch (err) {
-        reply = { error: err instanceof Error ? err.message : String(err) };
+        reply = err instanceof UnreadableDocumentError ? { error: err.reason, unreadable: true } : { error: err instanceof Error ? err.message : String(err) };
       }
       port.postMessage(reply);
     };

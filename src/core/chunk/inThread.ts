@@ -2,9 +2,12 @@
 // code (tree-sitter), heading sections for Markdown and reStructuredText, line windows for the rest.
 // The chunk workers run this; `Chunker` (chunker.ts) runs it in-thread when no worker can start.
 
+import { asciidocOutline, documentFormatOf, extractDocument, type DocPlaces } from '../docs';
+import { maskSecrets } from '../files/secrets';
 import { chunkId, contentHash } from '../hash';
 import type { Chunk } from '../types';
 import { chunkCode } from './code';
+import { chunkDocument, placeOf } from './documents';
 import { Grammars, hasGrammar } from './grammars';
 import { languageOf } from './languages';
 import { LineText, Span, lineWindows } from './lines';
@@ -27,10 +30,21 @@ export class InThreadChunker {
     return new InThreadChunker(await Grammars.open(grammarDir));
   }
 
-  /** `Chunker.chunk` on a text that is not blank, with options already checked by `resolveOptions`. */
-  async chunk(path: string, text: string, { maxTokens, overlapLines }: ChunkOptions): Promise<Chunk[]> {
+  /**
+   * `Chunker.chunk`, with options already checked by `resolveOptions`. A document (PDF, Word, HTML,
+   * notebook) comes raw: its text is extracted and masked here. Throws UnreadableDocumentError when
+   * a document cannot be read.
+   */
+  async chunk(path: string, content: string | Uint8Array, { maxTokens, overlapLines }: ChunkOptions): Promise<Chunk[]> {
     const language = languageOf(path);
-    const doc = new LineText(text);
+    const format = documentFormatOf(path);
+    if (format) {
+      const extracted = await extractDocument(format, content);
+      const doc = new LineText(maskSecrets(extracted.text).text);
+      if (!/\S/.test(doc.text)) return [];
+      return toChunks(path, language, doc, chunkDocument(doc, extracted, maxTokens, overlapLines), extracted.places);
+    }
+    const doc = new LineText(typeof content === 'string' ? content : Buffer.from(content).toString('utf8'));
     const spans = await this.spansOf(language, doc, maxTokens, overlapLines);
     return toChunks(path, language, doc, spans);
   }
@@ -38,6 +52,7 @@ export class InThreadChunker {
   private async spansOf(language: string, doc: LineText, maxTokens: number, overlapLines: number): Promise<Span[]> {
     if (language === 'markdown') return chunkSections(doc, markdownOutline(doc), maxTokens, overlapLines);
     if (language === 'restructuredtext') return chunkSections(doc, rstOutline(doc), maxTokens, overlapLines);
+    if (language === 'asciidoc') return chunkSections(doc, asciidocOutline(doc), maxTokens, overlapLines);
     if (hasGrammar(language)) {
       const spans = await this.codeSpans(language, doc, maxTokens, overlapLines);
       if (spans) return spans;
@@ -79,7 +94,7 @@ export function resolveOptions(options: Partial<ChunkOptions> | undefined): Chun
   return { maxTokens, overlapLines };
 }
 
-function toChunks(path: string, language: string, doc: LineText, spans: Span[]): Chunk[] {
+function toChunks(path: string, language: string, doc: LineText, spans: Span[], places?: DocPlaces): Chunk[] {
   const ids = new Set<string>();
   return spans.map((span) => {
     const text = span.text ?? doc.slice(span.startRow, span.endRow);
@@ -92,6 +107,7 @@ function toChunks(path: string, language: string, doc: LineText, spans: Span[]):
     const chunk: Chunk = { id, path, startLine, endLine: span.endRow + 1, language, text, hash };
     if (span.symbol) chunk.symbol = span.symbol;
     if (span.context) chunk.context = span.context;
+    if (places) chunk[places.kind] = placeOf(places, span.startRow);
     return chunk;
   });
 }

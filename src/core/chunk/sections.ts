@@ -140,7 +140,7 @@ function indentedBlockEnd(doc: LineText, row: number, indent: number): number {
   return end;
 }
 
-function sectionsOf(doc: LineText, headings: Array<{ row: number; level: number; title: string }>): Section[] {
+export function sectionsOf(doc: LineText, headings: Array<{ row: number; level: number; title: string }>): Section[] {
   const sections: Section[] = [];
   const add = (startRow: number, nextRow: number, path: string | undefined): void => {
     const endRow = doc.previousNonBlank(nextRow - 1, startRow);

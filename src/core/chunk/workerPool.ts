@@ -18,18 +18,23 @@ export type StartReply = { ready: true } | { failed: string };
 
 export interface ChunkRequest {
   path: string;
-  text: string;
+  /** Masked text, or a document's raw text or bytes (see `InThreadChunker.chunk`). */
+  content: string | Uint8Array;
   options: ChunkOptions;
 }
 
-/** Replies come in the order of the requests. */
-export type ChunkReply = { chunks: Chunk[]; terms: LexicalTerms[] } | { error: string };
+/** Replies come in the order of the requests. `unreadable`: a document that cannot be read as its format. */
+export type ChunkReply = { chunks: Chunk[]; terms: LexicalTerms[] } | { error: string; unreadable?: true };
 
-/** One file could not be chunked (its worker died on it, or chunking threw); other files are unaffected. */
+/**
+ * One file could not be chunked (its worker died on it, chunking threw, or it is a document that
+ * cannot be read: `unreadable`, with the reason a user reads); other files are unaffected.
+ */
 export class ChunkingError extends Error {
   constructor(
     readonly path: string,
     readonly reason: string,
+    readonly unreadable = false,
   ) {
     super(`Lore chunker: ${path} could not be chunked: ${reason}`);
     this.name = 'ChunkingError';
@@ -37,7 +42,7 @@ export class ChunkingError extends Error {
 }
 
 /** Chunks in the calling thread: where requests go once no worker is left. */
-export type FallbackChunk = (path: string, text: string, options: ChunkOptions) => Promise<Chunk[]>;
+export type FallbackChunk = (path: string, content: string | Uint8Array, options: ChunkOptions) => Promise<Chunk[]>;
 
 interface Task {
   request: ChunkRequest;
@@ -90,11 +95,11 @@ export class ChunkWorkerPool {
     return this.workers.size + this.starting.size;
   }
 
-  run(path: string, text: string, options: ChunkOptions): Promise<Chunk[]> {
+  run(path: string, content: string | Uint8Array, options: ChunkOptions): Promise<Chunk[]> {
     if (this.disposed) return Promise.reject(disposedError());
-    if (this.workers.size === 0 && this.starting.size === 0) return this.fallback(path, text, options);
+    if (this.workers.size === 0 && this.starting.size === 0) return this.fallback(path, content, options);
     return new Promise<Chunk[]>((resolve, reject) => {
-      this.queue.push({ request: { path, text, options }, resolve, reject });
+      this.queue.push({ request: { path, content, options }, resolve, reject });
       this.dispatch();
     });
   }
@@ -123,7 +128,7 @@ export class ChunkWorkerPool {
       idlest.thread.postMessage(task.request);
     }
     if (this.workers.size === 0 && this.starting.size === 0) {
-      for (const { request, resolve, reject } of this.queue.splice(0)) this.fallback(request.path, request.text, request.options).then(resolve, reject);
+      for (const { request, resolve, reject } of this.queue.splice(0)) this.fallback(request.path, request.content, request.options).then(resolve, reject);
     }
   }
 
@@ -179,7 +184,7 @@ export class ChunkWorkerPool {
     const task = worker.tasks.shift();
     if (worker.tasks.length === 0) worker.thread.unref();
     if (task) {
-      if ('error' in reply) task.reject(new ChunkingError(task.request.path, reply.error));
+      if ('error' in reply) task.reject(new ChunkingError(task.request.path, reply.error, reply.unreadable));
       else {
         reply.chunks.forEach((chunk, i) => rememberLexicalTerms(chunk, reply.terms[i]));
         task.resolve(reply.chunks);

@@ -202,6 +202,9 @@ function mergeRun(run: RetrievedChunk[], file: FileLines): RetrievedChunk {
       language: best.chunk.language,
       ...(symbols.length > 0 ? { symbol: symbols.join(', ') } : {}),
       ...(first.chunk.context !== undefined ? { context: first.chunk.context } : {}),
+      // A document's place is where the merged text starts.
+      ...(first.chunk.page !== undefined ? { page: first.chunk.page } : {}),
+      ...(first.chunk.cell !== undefined ? { cell: first.chunk.cell } : {}),
       text,
       hash,
     },

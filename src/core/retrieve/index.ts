@@ -5,3 +5,4 @@ export { Retriever, type FusionSettings, type RetrieveOptions, type RetrieveResu
 export { aggregateByFile, FILE_SUPPORT_DECAY, type FileHit } from './fileRanking';
 export { rerankWithChatModel, DEFAULT_RERANK_CANDIDATES, DEFAULT_RERANK_TIMEOUT_MS, type RerankOptions } from './rerank';
 export { retrieverAcrossFolders, type FolderSearch } from './acrossFolders';
+export { documentAwareReader, indexedText, type IndexedFiles, type ReadCurrent } from './currentText';
