@@ -25,6 +25,12 @@ const MAX_OUTPUT_CHARS = 1000;
 const BASE64_RUN = /[A-Za-z0-9+/=]{100,}/;
 const ATX_HEADING = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?\s*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+/** An HTML tag (markdown cells may hold raw HTML: alert boxes, images, tables). */
+const HTML_TAG = /<\/?[A-Za-z][\w:-]*(?:\s[^<>]*)?\/?>/g;
+/** A markdown image embedded as a data: URI; its alt text is what a reader gets from it. */
+const DATA_IMAGE = /!\[([^\]]*)\]\(\s*data:[^)]*\)/g;
+/** Inline code spans: their text is shown as is, tags included. */
+const CODE_SPAN = /(`+)[\s\S]*?\1/g;
 /** Terminal colour codes in tracebacks and progress output. */
 const ANSI_ESCAPE = /\u001b\[[0-9;]*[A-Za-z]/g;
 
@@ -57,7 +63,8 @@ export function extractNotebook(json: string): ExtractedDoc {
 
 /** Headings become headings; fenced code stays whole; the rest keeps its lines. */
 function writeMarkdown(builder: DocBuilder, source: string): void {
-  const lines = source.split('\n');
+  // Before splitting: base64 in a data: URI is wrapped over many lines.
+  const lines = source.replace(DATA_IMAGE, '$1').split('\n');
   let prose: string[] = [];
   const flush = (): void => {
     for (const paragraph of prose.join('\n').split(/\n\s*\n/)) builder.paragraph(paragraph, true);
@@ -77,9 +84,21 @@ function writeMarkdown(builder: DocBuilder, source: string): void {
     if (heading) {
       flush();
       builder.heading(heading[1].length, heading[2]);
-    } else prose.push(lines[i]);
+    } else prose.push(readableProse(lines[i]));
   }
   flush();
+}
+
+/** A markdown line without raw HTML tags, code spans left as they are. */
+function readableProse(line: string): string {
+  let out = '';
+  let last = 0;
+  const clean = (text: string) => text.replace(HTML_TAG, '');
+  for (const span of line.matchAll(CODE_SPAN)) {
+    out += clean(line.slice(last, span.index)) + span[0];
+    last = span.index! + span[0].length;
+  }
+  return out + clean(line.slice(last));
 }
 
 /** The short text an output shows, or '' when it has none worth indexing. */

@@ -49,6 +49,9 @@ function loadPdfJs(): Promise<PdfJs> {
   return pdfjs;
 }
 
+/** Pages read between two clean-ups of pdf.js's document-wide caches (fonts, parsed objects). */
+const CLEANUP_EVERY_PAGES = 50;
+
 /** A gap between two text lines larger than this many line heights starts a new paragraph. */
 const PARAGRAPH_GAP = 1.6;
 
@@ -75,6 +78,8 @@ export async function extractPdf(bytes: Uint8Array): Promise<ExtractedDoc> {
       const page = await doc.getPage(pageNumber);
       const lines = pageLines((await page.getTextContent()).items as TextItem[]);
       page.cleanup();
+      // pdf.js keeps fonts and parsed objects for the whole document; let them go now and then.
+      if (pageNumber % CLEANUP_EVERY_PAGES === 0) await doc.cleanup();
       textChars += lines.reduce((n, line) => n + line.length, 0);
       builder.place('page', pageNumber);
       let start = 0;

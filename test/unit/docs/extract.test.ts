@@ -179,6 +179,22 @@ describe('document extraction', () => {
       assert.ok(doc.text.length < raw.length / 10);
     });
 
+    it('reads raw HTML in markdown cells as its text, and an embedded image as its alt text', async () => {
+      assert.match(raw, /<div class=\\"alert alert-info\\">/);
+      assert.doesNotMatch(doc.text, MARKUP);
+      assert.match(doc.text, /Using the IPython kernel, the order is actually mixed up/);
+      // A markdown cell with the notebook's own 51 KB plot pasted in as a data: URI, and a tag in code.
+      const notebook = JSON.parse(raw);
+      const png = (notebook.cells as Array<{ outputs?: Array<{ data?: Record<string, string> }> }>)
+        .flatMap((cell) => cell.outputs ?? []).map((output) => output.data?.['image/png'] ?? '')
+        .sort((a, b) => b.length - a.length)[0];
+      notebook.cells.push({ cell_type: 'markdown', metadata: {}, source: [`The plot: ![a line plot](data:image/png;base64,${png}) and \`<br>\` kept in code.`] });
+      const pasted = await extractDocument('notebook', JSON.stringify(notebook));
+      const last = pasted.text.split('\n').filter(Boolean).pop();
+      assert.equal(last, 'The plot: a line plot and `<br>` kept in code.');
+      assert.equal(placeOf(pasted, pasted.text.split('\n').length - 1), notebook.cells.length - 1);
+    });
+
     it('strips terminal colour codes from outputs', () => {
       assert.match(raw, /\\u001b\[|\u001b\[/);
       assert.doesNotMatch(doc.text, /\u001b/);
