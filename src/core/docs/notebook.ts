@@ -10,6 +10,11 @@ interface NotebookCell {
   outputs?: NotebookOutput[];
 }
 
+interface NotebookMetadata {
+  kernelspec?: { language?: unknown };
+  language_info?: { name?: unknown };
+}
+
 interface NotebookOutput {
   output_type?: string;
   text?: string | string[];
@@ -35,7 +40,7 @@ const CODE_SPAN = /(`+)[\s\S]*?\1/g;
 const ANSI_ESCAPE = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 export function extractNotebook(json: string): ExtractedDoc {
-  let notebook: { cells?: unknown; nbformat?: unknown };
+  let notebook: { cells?: unknown; nbformat?: unknown; metadata?: NotebookMetadata };
   try {
     notebook = JSON.parse(json);
   } catch (err) {
@@ -58,7 +63,16 @@ export function extractNotebook(json: string): ExtractedDoc {
       }
     } else builder.paragraph(source, true); // raw cells
   });
-  return builder.build();
+  const doc = builder.build();
+  const language = kernelLanguage(notebook.metadata);
+  if (language) doc.codeLanguage = language;
+  return doc;
+}
+
+/** nbformat 4 names the kernel's language in kernelspec.language, or language_info.name. */
+function kernelLanguage(metadata: NotebookMetadata | undefined): string | undefined {
+  const name = metadata?.kernelspec?.language ?? metadata?.language_info?.name;
+  return typeof name === 'string' && /^[\w+#-]{1,40}$/.test(name) ? name.toLowerCase() : undefined;
 }
 
 /** Headings become headings; fenced code stays whole; the rest keeps its lines. */

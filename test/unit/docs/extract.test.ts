@@ -153,6 +153,10 @@ describe('document extraction', () => {
       doc = await extract('nbsphinx-code-cells.ipynb');
     });
 
+    it('says the kernel\'s language', () => {
+      assert.equal(doc.codeLanguage, 'python');
+    });
+
     it('numbers cells from 0 as the notebook does', () => {
       const cells = JSON.parse(raw).cells as unknown[];
       assert.equal(doc.places?.kind, 'cell');
