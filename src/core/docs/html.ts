@@ -18,13 +18,18 @@ const HEADING = /^h([1-6])$/;
 const CHROME_CLASSES = /(^|\s)(headerlink|sphinxsidebar|related|breadcrumbs?|navbar|sidebar|toc|skip-?link|hash-link|anchorjs-link|copybutton)(\s|$)/;
 
 export function extractHtml(html: string): ExtractedDoc {
+  const builder = new DocBuilder();
+  writeHtml(builder, html);
+  return builder.build();
+}
+
+/** Adds the page's text to `builder` (also for HTML inside other documents: a notebook's raw HTML cell). */
+export function writeHtml(builder: DocBuilder, html: string): void {
   const dom = parseDocument(html, { decodeEntities: true });
   const root = mainContent(dom.children) ?? dom;
-  const builder = new DocBuilder();
   const writer = new Writer(builder);
   writer.visit(root.children);
   writer.flush();
-  return builder.build();
 }
 
 /** The element holding the page's main content, if the page marks one. */

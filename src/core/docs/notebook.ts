@@ -3,9 +3,11 @@
 // messages). Images, HTML and other rich outputs are dropped: base64 helps no search and would
 // each cost an embedding call.
 import { DocBuilder, UnreadableDocumentError, type ExtractedDoc } from './document';
+import { writeHtml } from './html';
 
 interface NotebookCell {
   cell_type?: string;
+  metadata?: { raw_mimetype?: unknown; format?: unknown };
   source?: string | string[];
   outputs?: NotebookOutput[];
 }
@@ -61,7 +63,8 @@ export function extractNotebook(json: string): ExtractedDoc {
         const text = outputText(output);
         if (text) builder.code(text);
       }
-    } else builder.paragraph(source, true); // raw cells
+    } else if (rawFormat(cell) === 'text/html') writeHtml(builder, source);
+    else builder.paragraph(source, true); // raw cells in other formats (reST, LaTeX, none) read as they are
   });
   const doc = builder.build();
   const language = kernelLanguage(notebook.metadata);
@@ -123,6 +126,12 @@ function outputText(output: NotebookOutput): string {
   const readable = text.replace(ANSI_ESCAPE, '').split('\n').filter((line) => !BASE64_RUN.test(line)).join('\n');
   const kept = readable.split('\n').slice(0, MAX_OUTPUT_LINES).join('\n').slice(0, MAX_OUTPUT_CHARS);
   return kept.length < readable.length ? `${kept}\n…` : kept;
+}
+
+/** A raw cell's format: nbformat 4 says `raw_mimetype` (older notebooks `format`). */
+function rawFormat(cell: NotebookCell): string | undefined {
+  const format = cell.metadata?.raw_mimetype ?? cell.metadata?.format;
+  return typeof format === 'string' ? format : undefined;
 }
 
 /** nbformat stores multi-line strings as lists of lines (each with its '\n'), or as one string. */

@@ -199,6 +199,13 @@ describe('document extraction', () => {
       assert.equal(placeOf(pasted, pasted.text.split('\n').length - 1), notebook.cells.length - 1);
     });
 
+    it('reads a raw cell marked text/html as HTML, other raw cells as they are (raw-cells.ipynb)', async () => {
+      const rawCells = await extract('nbsphinx-raw-cells.ipynb');
+      assert.equal(placeOf(rawCells, rowOf(rawCells, '“I’m a raw cell in HTML format.”')), 10);
+      assert.doesNotMatch(rawCells.text, MARKUP);
+      assert.equal(placeOf(rawCells, rowOf(rawCells, "\\textbf{I'm} a \\emph{raw cell}")), 12);
+    });
+
     it('strips terminal colour codes from outputs', () => {
       assert.match(raw, /\\u001b\[|\u001b\[/);
       assert.doesNotMatch(doc.text, /\u001b/);
