@@ -72,14 +72,20 @@ export async function extractPdf(bytes: Uint8Array): Promise<ExtractedDoc> {
   }
   try {
     const headings = await outlineByPage(doc);
-    const builder = new DocBuilder();
-    let textChars = 0;
+    const pages: string[][] = [];
     for (let pageNumber = 1; pageNumber <= doc.numPages; pageNumber++) {
       const page = await doc.getPage(pageNumber);
-      const lines = pageLines((await page.getTextContent()).items as TextItem[]);
+      pages.push(pageLines((await page.getTextContent()).items as TextItem[]));
       page.cleanup();
       // pdf.js keeps fonts and parsed objects for the whole document; let them go now and then.
       if (pageNumber % CLEANUP_EVERY_PAGES === 0) await doc.cleanup();
+    }
+    const builder = new DocBuilder();
+    let textChars = 0;
+    const running = runningLines(pages);
+    pages.forEach((pageText, index) => {
+      const pageNumber = index + 1;
+      const lines = withoutRunningLines(pageText, running);
       textChars += lines.reduce((n, line) => n + line.length, 0);
       builder.place('page', pageNumber);
       let start = 0;
@@ -94,7 +100,7 @@ export async function extractPdf(bytes: Uint8Array): Promise<ExtractedDoc> {
         if (at >= 0) start = at + 1;
       }
       flush(lines.length);
-    }
+    });
     if (textChars === 0) throw new UnreadableDocumentError('PDF without a text layer (a scan?): nothing to read');
     return builder.build();
   } catch (err) {
@@ -140,6 +146,40 @@ function pageLines(items: TextItem[]): string[] {
   }
   endLine();
   return lines;
+}
+
+/** Lines at the top or bottom of a page that may be a running header or footer. */
+const EDGE_LINES = 2;
+/** A top or bottom line repeated (numbers aside) on this many pages is a running header or footer. */
+const RUNNING_MIN_PAGES = 3;
+/** A page number alone: arabic or roman. */
+const PAGE_NUMBER = /^(\d+|[ivxlcdm]+)$/i;
+
+/** Numbers aside, so "Chapter 2: Vectors 9" and "Chapter 2: Vectors 10" are the same header. */
+function runningKey(line: string): string {
+  return line.replace(/\d+/g, '#');
+}
+
+function edgeRows(lines: string[]): number[] {
+  const rows = lines.flatMap((line, row) => (line ? [row] : []));
+  return rows.length <= 2 * EDGE_LINES ? rows : [...rows.slice(0, EDGE_LINES), ...rows.slice(-EDGE_LINES)];
+}
+
+/** Keys of the lines repeated at the top or bottom of several pages: running headers and footers. */
+function runningLines(pages: string[][]): Set<string> {
+  const pagesWith = new Map<string, number>();
+  for (const lines of pages) {
+    for (const key of new Set(edgeRows(lines).map((row) => runningKey(lines[row])))) pagesWith.set(key, (pagesWith.get(key) ?? 0) + 1);
+  }
+  // Words, not code: a `}` closing listings at the foot of several pages is content.
+  const isRunning = (key: string, count: number) => count >= RUNNING_MIN_PAGES && /[A-Za-z].*[A-Za-z].*[A-Za-z].*[A-Za-z]/.test(key);
+  return new Set([...pagesWith].filter(([key, count]) => isRunning(key, count)).map(([key]) => key));
+}
+
+/** A page's lines without its running header and footer and a page number alone at its top or bottom. */
+function withoutRunningLines(lines: string[], running: Set<string>): string[] {
+  const drop = new Set(edgeRows(lines).filter((row) => running.has(runningKey(lines[row])) || PAGE_NUMBER.test(lines[row])));
+  return lines.filter((_, row) => !drop.has(row));
 }
 
 interface OutlineHeading {

@@ -80,6 +80,13 @@ describe('document extraction', () => {
       assert.equal(doc.text.split('\n').filter((line) => /^2\.2 Vector arithmetic$/.test(line)).length, 0);
     });
 
+    it('drops running headers and page numbers, which would otherwise repeat in every chunk', async () => {
+      // The PDF prints "Chapter 2: Simple manipulations; numbers and vectors <n>" atop 4 of its 6 pages
+      // (Ghostscript -sDEVICE=txtwrite finds it there).
+      assert.doesNotMatch(doc.text, /^Chapter 2: Simple manipulations; numbers and vectors \d+$/m);
+      assert.match(doc.text, /^2 Simple manipulations; numbers and vectors$/m, 'the chapter heading itself stays');
+    });
+
     it('separates paragraphs with blank lines and keeps no control characters', () => {
       assert.ok(doc.text.split('\n\n').length > 30);
       assert.doesNotMatch(doc.text, /[\u0000-\u0008\u000b-\u001f]/);
