@@ -4,7 +4,7 @@
 import type { LineText } from '../chunk/lines';
 import { sectionsOf, type Outline } from '../chunk/sections';
 
-/** `== Title` (level = count - 1, the document title `=` is level 1 too) or Markdown-style `## Title`. */
+/** `== Title` or Markdown-style `## Title`; the document title (`= Title`) heads the path of every section. */
 const SECTION_TITLE = /^(={1,6}|#{1,6})[ \t]+(\S.*?)[ \t]*$/;
 /** Delimiter lines: four or more of one character (listing, literal, example, sidebar, quote, pass, comment) or a table. */
 const DELIMITER = /^(-{4,}|\.{4,}|={4,}|\*{4,}|_{4,}|\+{4,}|\/{4,}|\|={3,})\s*$/;
@@ -24,7 +24,7 @@ export function asciidocOutline(doc: LineText): Outline {
       continue;
     }
     const title = SECTION_TITLE.exec(line);
-    if (title) headings.push({ row, level: Math.max(1, title[1].length - (title[1][0] === '=' ? 1 : 0)), title: title[2] });
+    if (title) headings.push({ row, level: title[1].length, title: title[2] });
   }
   return { sections: sectionsOf(doc, headings), atomic };
 }

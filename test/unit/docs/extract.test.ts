@@ -241,6 +241,15 @@ describe('document extraction', () => {
     });
   });
 
+  describe('AsciiDoc document title', () => {
+    it('heads the path of the sections below it', () => {
+      // A document title, then a level-1 and a level-2 section.
+      const text = '= User Manual\n\nPreamble.\n\n== Install\n\nRun it.\n\n=== On Linux\n\nUse apt.\n';
+      const paths = asciidocOutline(new LineText(text)).sections.map((s) => s.path);
+      assert.deepEqual(paths, ['User Manual', 'User Manual > Install', 'User Manual > Install > On Linux']);
+    });
+  });
+
   describe('formats and size limits', () => {
     it('knows documents by extension, in any case, and nothing else', () => {
       assert.equal(documentFormatOf('docs/Manual.PDF'), 'pdf');
