@@ -16,15 +16,25 @@ export function chunkDocument(doc: LineText, extracted: ExtractedDoc, budget: nu
 function splitAtPlaces(doc: LineText, sections: Section[], places: DocPlaces | undefined): Section[] {
   if (!places) return sections;
   const out: Section[] = [];
+  const placeStarts = new Set(places.startRows);
+  /** Whether a place starts in rows (after, upTo]: blank rows before a section's text belong to it. */
+  const placeStartsIn = (after: number, upTo: number): boolean => {
+    for (let row = after + 1; row <= upTo; row++) if (placeStarts.has(row)) return true;
+    return false;
+  };
+  let previousEnd = -1;
   for (const section of sections) {
     let start = section.startRow;
+    let startsPlace = placeStartsIn(previousEnd, start);
     for (const row of places.startRows) {
       if (row <= start || row > section.endRow) continue;
       const end = doc.previousNonBlank(row - 1, start);
-      if (end >= start) out.push({ ...section, startRow: start, endRow: end });
+      if (end >= start) out.push({ ...section, startRow: start, endRow: end, startsPlace });
       start = doc.nextNonBlank(row, section.endRow);
+      startsPlace = true;
     }
-    if (start <= section.endRow) out.push({ ...section, startRow: start });
+    if (start <= section.endRow) out.push({ ...section, startRow: start, startsPlace });
+    previousEnd = section.endRow;
   }
   return out;
 }
