@@ -86,6 +86,7 @@ export async function extractPdf(bytes: Uint8Array): Promise<ExtractedDoc> {
     pages.forEach((pageText, index) => {
       const pageNumber = index + 1;
       const lines = withoutRunningLines(pageText, running);
+      pages[index] = []; // the builder keeps its own copy
       textChars += lines.reduce((n, line) => n + line.length, 0);
       builder.place('page', pageNumber);
       let start = 0;
