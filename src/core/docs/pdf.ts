@@ -61,8 +61,8 @@ const PARAGRAPH_GAP = 1.6;
  */
 export async function extractPdf(bytes: Uint8Array): Promise<ExtractedDoc> {
   const { getDocument } = await loadPdfJs();
-  // pdf.js takes ownership of (detaches) the buffer it is given.
-  const task = getDocument({ data: bytes.slice(), verbosity: 0, isEvalSupported: false, disableFontFace: true, stopAtErrors: true });
+  // pdf.js takes ownership of (detaches) the buffer it is given, and refuses a Node Buffer: a plain copy.
+  const task = getDocument({ data: new Uint8Array(bytes), verbosity: 0, isEvalSupported: false, disableFontFace: true, stopAtErrors: true });
   let doc: PDFDocumentProxy;
   try {
     doc = await task.promise;

@@ -106,6 +106,12 @@ describe('document extraction', () => {
       await extractDocument('pdf', bytes);
       assert.equal(bytes.byteLength > 0 && bytes[0], 0x25); // '%' of %PDF
     });
+
+    it('takes a Node Buffer as well (what the indexer reads when chunking in its own thread)', async () => {
+      const buffer = readFileSync(path.join(FIXTURES, 'r-intro-p13-18.pdf'));
+      assert.deepEqual((await extractDocument('pdf', buffer)).places?.numbers, [1, 2, 3, 4, 5, 6]);
+      assert.ok((await extractDocument('docx', readFileSync(path.join(FIXTURES, 'python-heapq.docx')))).headings.length > 0);
+    });
   });
 
   describe('HTML (heapq.html from python3.11-doc)', () => {
