@@ -18,6 +18,7 @@ import { openWorkspaceIndex } from '../src/core/workspaceIndex';
 import { FakeOllama } from '../test/support/fakeOllama';
 import { makeTempDir, removeDir } from '../test/support/tempTree';
 import { Bm25Baseline } from './bm25Baseline';
+import { docsTable, missingDocsPackages, runDocsEval, type DocsRow, type DocsSize } from './docsEval';
 import { buildDocCommentsCorpus, buildLintRulesCorpus, type Corpus, type EvalQuery } from './corpora';
 import { firstGoldRank, metricsOf, ratioTo, type Metrics } from './metrics';
 import { evenSample, EVAL_USAGE, EvalUsageError, parseEvalOptions, type EvalOptions } from './options';
@@ -65,6 +66,7 @@ async function main(options: EvalOptions): Promise<void> {
   const corpora: Array<Corpus & { chunks: number }> = [];
   const fake = await FakeOllama.start();
   let reranker: EvalReranker | undefined;
+  let docs: { rows: DocsRow[]; sizes: DocsSize[] } | { skipped: string } | undefined;
   try {
     const embeddings: Embeddings = options.ollama ? { host: options.ollama.host, model: options.ollama.embedModel, real: true } : { host: fake.url, model: 'nomic-embed-text', real: false };
     // A real Ollama that cannot embed is found out now, not after the first corpus's lexical run.
@@ -89,6 +91,9 @@ async function main(options: EvalOptions): Promise<void> {
       if (!options.lexicalOnly) await hybridRun(corpus, root, path.join(work, `hybrid-${corpora.length}`), embeddings, rows, reranker, options.fusion);
       corpora.push({ ...corpus, chunks });
     }
+    // The docs corpus is read from Debian packages; without them it is reported as not run.
+    const missing = missingDocsPackages();
+    docs = missing.length ? { skipped: `needs: apt-get install ${missing.join(' ')}` } : await runDocsEval(work, options.sample);
   } finally {
     await fake.stop();
     removeDir(work);
@@ -121,10 +126,12 @@ async function main(options: EvalOptions): Promise<void> {
     lexicalSearchLatency: latency,
     ...(rerankSummary ? { rerank: rerankSummary } : {}),
     rows: rows.map((r) => ({ ...r, metrics: roundMetrics(r.metrics), ratio: r.ratio && roundRatio(r.ratio) })),
+    docs: docs && 'rows' in docs ? { rows: docs.rows.map((r) => ({ ...r, metrics: roundMetrics(r.metrics), ratio: r.ratio && roundRatio(r.ratio) })), sizes: docs.sizes } : docs,
     durationSeconds: round((performance.now() - started) / 1000, 1),
   };
   writeFileSync(path.resolve(__dirname, '../../eval', options.resultsFile), `${JSON.stringify(report, null, 2)}\n`);
   console.log(markdownTable(rows));
+  if (docs) console.log(`\nDocs corpus:\n${'rows' in docs ? docsTable(docs.rows, docs.sizes) : `not run: ${docs.skipped}`}`);
   console.log(`\nLexical search latency over ${latency.queries} queries: median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms.`);
   if (rerankSummary) {
     const reasons = Object.entries(rerankSummary.fallbacks).map(([reason, n]) => `${n}x ${reason}`).join('; ');
