@@ -8,7 +8,7 @@ import { ChunkingError, type Chunker } from './chunk';
 import type { Embedder, EmbeddingCache } from './embed';
 import { DimensionMismatchError } from './embed';
 import { documentFormatOf, isBinaryDocument, maxBytesFor } from './docs/formats';
-import { ModelMissingError, OllamaAuthError, OllamaUnavailableError, RequestSlots } from './ollama';
+import { ModelMissingError, OllamaAuthError, OllamaUnavailableError } from './ollama';
 import { searchMode } from './searchMode';
 import { IgnoreRules, docFolderKey, docFolderOf, isOutsideWorkspace, maskSecrets, readFileBytes, readTextFile, resolveIndexedPath, scanFolder } from './files';
 import { contentHash } from './hash';
@@ -96,7 +96,7 @@ type PreparedFile =
 export class Indexer {
   /** By root: the workspace folder and each docs folder. */
   private readonly ignoreRules = new Map<string, Promise<IgnoreRules>>();
-  private readonly largeDocuments = new RequestSlots(LARGE_DOCUMENTS_AT_ONCE);
+  private readonly largeDocuments = new Slots(LARGE_DOCUMENTS_AT_ONCE);
   private embeddingsEnabled = true;
   private chunkTokens: number;
   /** Skip reasons by path, kept across incremental updates so Show Index Status can list them. */
@@ -328,7 +328,7 @@ export class Indexer {
     const maxBytes = maxBytesFor(rel, this.options.maxFileBytes);
     const read = () => (isBinaryDocument(rel) ? readFileBytes(this.abs(rel), maxBytes) : readTextFile(this.abs(rel), maxBytes));
     if (maxBytes === this.options.maxFileBytes) return this.prepareContent(rel, force, await read());
-    const release = await this.largeDocuments.acquire(false);
+    const release = await this.largeDocuments.acquire();
     try {
       return await this.prepareContent(rel, force, await read());
     } finally {
@@ -428,6 +428,24 @@ export class Indexer {
 
   private abs(key: string): string {
     return resolveIndexedPath(this.options.root, key);
+  }
+}
+
+/** At most `limit` holders at once; the others wait in order. */
+class Slots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    return () => {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else this.active--;
+    };
   }
 }
 

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { assertCliBuilt, lore, REPO } from '../../support/cli';
+import { FakeOllama } from '../../support/fakeOllama';
 import { makeTempDir, removeDir, writeTree } from '../../support/tempTree';
 
 const fixture = (name: string): Buffer => readFileSync(path.join(REPO, 'test', 'fixtures', 'docs', name));
@@ -60,6 +61,19 @@ describe('lore CLI --docs', function () {
 
     const status = await lore(['status', root, '--docs', docs, '--store', storeDir, '--json']);
     assert.deepEqual(JSON.parse(status.stdout).docFolders, [{ folder: docs, files: 2 }]);
+  });
+
+  it('packs no docs-folder file: a bundle holds no absolute path', async () => {
+    const ollama = await FakeOllama.start();
+    try {
+      const index = await lore(['index', root, '--docs', docs, '--store', storeDir, '--host', ollama.url, '--json']);
+      assert.equal(JSON.parse(index.stdout).files, 4, index.stderr);
+      const pack = await lore(['pack', root, '--store', storeDir, '--out', path.join(path.dirname(storeDir), 'index.lorepack'), '--json']);
+      assert.equal(pack.code, 0, pack.stderr);
+      assert.equal(JSON.parse(pack.stdout).files, 2);
+    } finally {
+      await ollama.stop();
+    }
   });
 
   it('rejects a docs folder that does not exist, or lies inside the workspace', async () => {
