@@ -69,10 +69,10 @@ export function docsTable(docs: DocsBench): string[] {
     row('Chunk text MB: raw -> Lore', names.map((n) => `${mb(docs.corpora[n].beforeBytes)} -> ${mb(docs.corpora[n].afterBytes)}`)),
     row('Skipped (unreadable)', names.map((n) => docs.corpora[n].skipped)),
     '',
-    `${path.basename(BIG_PDF)} (${pdf.pages} pages, ${mb(pdf.fileBytes)} MB) on one chunk worker, medians of ${PDF_RUNS} runs: ` +
+    `${path.basename(BIG_PDF)} (${mb(pdf.fileBytes)} MB; chunks on ${pdf.pages} of its pages) on one chunk worker, medians of ${PDF_RUNS} runs: ` +
       `**${(pdf.chunkMs / 1000).toFixed(1)} s** to ${pdf.chunks} chunks; calling thread's event-loop delay max **${pdf.loopMaxMs} ms**, p99 ${pdf.loopP99Ms} ms ` +
       `(idle worker beside it: max ${idle.loopMaxMs} ms, p99 ${idle.loopP99Ms} ms); process RSS grew **${pdf.rssGrowthMB} MB** ` +
-      `(${(pdf.rssGrowthMB / (pdf.fileBytes / 2 ** 20)).toFixed(1)}x the file; idle worker: ${idle.rssGrowthMB} MB), ${pdf.rssAfterMB - pdf.rssBeforeMB} MB more than before once the chunks are back.`,
+      `(${(pdf.rssGrowthMB / (pdf.fileBytes / 2 ** 20)).toFixed(1)}x the file; idle worker: ${idle.rssGrowthMB} MB), ${pdf.rssAfterMB - pdf.rssBeforeMB} MB more than before once the chunks are back (the worker, pdf.js loaded, still alive).`,
     '',
   ];
 }
