@@ -110,6 +110,11 @@ export class Indexer {
     return this.options.root;
   }
 
+  /** The docs folders outside the root whose files this index holds. */
+  get docFolders(): readonly string[] {
+    return this.options.docFolders ?? [];
+  }
+
   get store(): LoreStore {
     return this.options.store;
   }

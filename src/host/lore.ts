@@ -14,7 +14,8 @@ import type { SourceRef } from '../shared/protocol';
 import { ChatViewProvider } from './chat/chatView';
 import { FolderIndex } from './folderIndex';
 import { LoreChat } from './chat/loreChat';
-import { readCurrentText } from './currentText';
+import { currentTextReader } from './currentText';
+import { EXTRACTED_TEXT_SCHEME, ExtractedTextProvider } from './chat/documentSources';
 import { readSettings, REOPEN_SETTINGS, type LoreSettings } from './settings';
 import { seedFromSharedIndex } from './sharedIndex';
 import { StatusBar } from './statusBar';
@@ -63,6 +64,7 @@ export class Lore implements vscode.Disposable, LoreApi {
       this.statusBar,
       this.stateEmitter,
       this.chatView.register(),
+      vscode.workspace.registerTextDocumentContentProvider(EXTRACTED_TEXT_SCHEME, new ExtractedTextProvider(() => this.folderList())),
       ...registerCommands({
         reindex: () => this.reindex(),
         clearIndex: () => this.clearIndex(),
@@ -135,7 +137,7 @@ export class Lore implements vscode.Disposable, LoreApi {
   async query(question: string, k = 8): Promise<Array<RetrievedChunk & { folder: string }>> {
     const results: Array<RetrievedChunk & { folder: string }> = [];
     for (const f of this.folderList()) {
-      const { results: hits } = await f.index.retriever.retrieve(question, { k, readCurrent: (rel) => readCurrentText(f.folder, rel) });
+      const { results: hits } = await f.index.retriever.retrieve(question, { k, readCurrent: currentTextReader(f) });
       results.push(...hits.map((h) => ({ ...h, folder: f.folder.name })));
     }
     return results.sort((a, b) => b.score - a.score).slice(0, k);
