@@ -217,7 +217,8 @@ export class Indexer {
       }
     }
     if (toRemove.size) await this.options.store.removeFiles([...toRemove]);
-    const changed = await this.indexFiles(toIndex, { signal });
+    // A new folder and a file in it can arrive in one batch: each file is indexed once.
+    const changed = await this.indexFiles([...new Set(toIndex)], { signal });
     const embedError = await this.catchUpEmbeddings(signal);
     return this.result(started, embedStart, changed, toRemove.size, embedError);
   }

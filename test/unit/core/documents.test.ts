@@ -127,6 +127,15 @@ describe('Documents in the index (real files, store and chunk workers)', functio
     assert.deepEqual([...store.files()].map((f) => f.path).sort(), ['README.adoc', 'notebooks/code-cells.ipynb', 'src/app.ts']);
   });
 
+  it('indexes a new folder and a file in it given in one batch once (watcher events for a copied-in notebook)', async () => {
+    const idx = indexer([]);
+    await idx.syncAll();
+    writeTree(root, { 'more/analysis.ipynb': fixture('nbsphinx-code-cells.ipynb') });
+    const result = await idx.syncPaths(['more', 'more/analysis.ipynb']);
+    assert.equal(result.changed, 1);
+    assert.ok(store.chunksOf('more/analysis.ipynb').some((c) => c.cell === 17));
+  });
+
   it('follows symlinks out of a docs folder (Debian manuals are links) but never out of the workspace', async () => {
     const target = path.join(docs, 'R-intro.pdf');
     const links = makeTempDir('lore-links-');
