@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended rules everywhere, plus the layer arrows of DESIGN.md checked
 // on every import, so the core/host/webview split holds by rule rather than by discipline:
 //   core    -> core only (no `vscode`; reused by the CLI, the MCP server and plain-Node tests)
+//   mcp     -> mcp, core (the MCP server the CLI runs; no `vscode`)
 //   shared  -> shared only (code the host and the webview both run)
 //   webview -> webview, shared (browser code)
 //   host    -> host, core, shared
@@ -12,10 +13,11 @@ const vscodeBanned = { name: 'vscode', message: 'Only src/host (and src/extensio
 
 /** `from` folders that files under `target` must not import. */
 const layerZones = [
-  { target: './src/core', from: ['./src/host', './src/webview', './src/shared', './src/cli.ts', './src/extension.ts', './src/commands.ts'], message: 'src/core imports only src/core.' },
+  { target: './src/core', from: ['./src/host', './src/webview', './src/shared', './src/mcp', './src/cli.ts', './src/extension.ts', './src/commands.ts'], message: 'src/core imports only src/core.' },
+  { target: './src/mcp', from: ['./src/host', './src/webview', './src/shared', './src/cli.ts', './src/extension.ts', './src/commands.ts'], message: 'src/mcp imports only src/mcp and src/core.' },
   { target: './src/shared', from: ['./src/core', './src/host', './src/webview', './src/cli.ts', './src/extension.ts', './src/commands.ts'], message: 'src/shared imports only src/shared.' },
   { target: './src/webview', from: ['./src/core', './src/host', './src/cli.ts', './src/extension.ts', './src/commands.ts'], message: 'src/webview imports only src/webview and src/shared.' },
-  { target: './src/host', from: ['./src/webview', './src/cli.ts'], message: 'src/host imports src/core and src/shared, not the webview or the CLI.' },
+  { target: './src/host', from: ['./src/webview', './src/mcp', './src/cli.ts'], message: 'src/host imports src/core and src/shared, not the webview, the MCP server or the CLI.' },
 ];
 
 export default tseslint.config(
@@ -45,7 +47,7 @@ export default tseslint.config(
     rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones }] },
   },
   {
-    files: ['src/core/**/*.ts', 'src/shared/**/*.ts', 'src/webview/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/mcp/**/*.ts', 'src/shared/**/*.ts', 'src/webview/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [vscodeBanned] }] },
   },
 );

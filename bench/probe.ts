@@ -10,6 +10,7 @@ import { LocalIndex } from 'vectra';
 import { Retriever } from '../src/core/retrieve';
 import { LEXICAL_FILE, LoreStore } from '../src/core/store';
 import { measureActivation } from './activation';
+import { measureMcpSearch } from './mcp';
 import { measurePipeline } from './pipeline';
 import { watchEventLoop, median, percentile, sizeOfTree, topKBruteForce } from './measure';
 import { CHUNKS_PER_FILE, DIMS, loadSourceText, SyntheticCorpus } from './synthetic';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     'lore-build': () => buildLore(dir, corpus(), files),
     'lore-measure': () => measureLore(dir, corpus, files),
     'lore-rebuild-lexical': () => measureLexicalRebuild(dir),
+    'mcp-search': () => measureMcpSearch(dir),
     'naive-build': () => buildNaive(dir, corpus(), files),
     'naive-measure': () => measureNaive(dir, corpus, files),
     pipeline: () => measurePipeline(dir),

@@ -92,6 +92,10 @@ async function main(): Promise<void> {
       const { buildMs } = probe('lore-build', dir, size);
       log(`lore store, ${size} chunks: cold load, memory, queries, saves`);
       results.sizes[size] = { ...probe('lore-measure', dir, size), buildMs, rawVectorMB: Math.round((size * DIMS * 4) / 2 ** 20) };
+      if (size === sizes[sizes.length - 1]) {
+        log(`lore store, ${size} chunks: search over MCP and lore query`);
+        Object.assign(results.sizes[size], probe('mcp-search', dir, size));
+      }
       log(`lore store, ${size} chunks: open without the lexical snapshot`);
       Object.assign(results.sizes[size], probe('lore-rebuild-lexical', dir, size));
       rmSync(dir, { recursive: true, force: true });
@@ -144,6 +148,8 @@ function markdownTable(results: Results): string {
     row('Brute-force Float32Array scan p50 (ms)', lore('bruteP50Ms')),
     row('  hybrid / brute force (target <= 1.5x)', sizes.map((s) => ratio(results.sizes[s].queryP50Ms, results.sizes[s].bruteP50Ms))),
     row('  vector side / brute force', sizes.map((s) => ratio(results.sizes[s].vectorP50Ms, results.sizes[s].bruteP50Ms))),
+    row('MCP search round trip p50 / lore query search p50 (ms), largest size', sizes.map((s) => (results.sizes[s].mcpSearchP50Ms === undefined ? '' : `${cell(results.sizes[s].mcpSearchP50Ms)} / ${cell(results.sizes[s].querySearchP50Ms)}`))),
+    row('  MCP / lore query (target <= 1.5x); whole lore query run (ms)', sizes.map((s) => (results.sizes[s].mcpSearchP50Ms === undefined ? '' : `${ratio(results.sizes[s].mcpSearchP50Ms, results.sizes[s].querySearchP50Ms)}; ${cell(results.sizes[s].cliQueryWallMs)}`))),
     row('Cold load: open, every search ready (ms)', lore('lexicalReadyMs')),
     row('  longest event-loop block meanwhile (ms)', lore('maxBlockMs')),
     row('  without a lexical snapshot: open / lexical rebuilt in the background (ms)', sizes.map((s) => `${cell(results.sizes[s].rebuildLoadMs)} / ${cell(results.sizes[s].rebuildMs)}`)),

@@ -16,6 +16,7 @@ export const EVAL_USAGE = `Usage: npm run eval -- [options]
   --sample N                  N evenly spaced questions per corpus (a real chat model is slow over ~900 questions)
   --rrf-k N                   hybrid fusion: RRF's rank offset (default 60)
   --vector-weight W           hybrid fusion: weight of the vector ranking against the lexical one's 1 (default 1)
+  --devset-only               only the bug-report dev set (eval/devset.json), not the corpora
 Runs with options other than --lexical-only write eval/results.local.json, not the committed eval/results.json.`;
 
 export class EvalUsageError extends Error {
@@ -31,6 +32,8 @@ export interface EvalOptions {
   sample?: number;
   /** Hybrid fusion other than Lore's default, to tune it on a real embedding model. */
   fusion?: FusionSettings;
+  /** Only the bug-report dev set, not the corpora. */
+  devSetOnly: boolean;
   /** File name under eval/ the report goes to. */
   resultsFile: 'results.json' | 'results.local.json';
 }
@@ -53,6 +56,7 @@ export function parseEvalOptions(argv: string[]): EvalOptions {
         sample: { type: 'string' },
         'rrf-k': { type: 'string' },
         'vector-weight': { type: 'string' },
+        'devset-only': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -92,8 +96,9 @@ export function parseEvalOptions(argv: string[]): EvalOptions {
           rrfK: values['rrf-k'] === undefined ? DEFAULT_RRF_K : nonNegativeNumber(values['rrf-k'], '--rrf-k'),
           vectorWeight: values['vector-weight'] === undefined ? 1 : nonNegativeNumber(values['vector-weight'], '--vector-weight'),
         };
-  const recordRun = !ollama && !rerank && sample === undefined && !fusion;
-  return { lexicalOnly: values['lexical-only'] === true, ollama, rerank, sample, fusion, resultsFile: recordRun ? 'results.json' : 'results.local.json' };
+  const devSetOnly = values['devset-only'] === true;
+  const recordRun = !ollama && !rerank && sample === undefined && !fusion && !devSetOnly;
+  return { lexicalOnly: values['lexical-only'] === true, ollama, rerank, sample, fusion, devSetOnly, resultsFile: recordRun ? 'results.json' : 'results.local.json' };
 }
 
 /** `count` questions spread evenly over `items` (all of them when there are fewer), in their order. */

@@ -19,6 +19,8 @@ import { FakeOllama } from '../test/support/fakeOllama';
 import { makeTempDir, removeDir } from '../test/support/tempTree';
 import { Bm25Baseline } from './bm25Baseline';
 import { docsTable, missingDocsPackages, runDocsEval, type DocsRow, type DocsSize } from './docsEval';
+import { devSetLocation, loadDevSet, prepareDevSet } from './devset';
+import { devSetTable, runDevSet, type DevSetRow } from './devsetRun';
 import { buildDocCommentsCorpus, buildLintRulesCorpus, type Corpus, type EvalQuery } from './corpora';
 import { firstGoldRank, metricsOf, ratioTo, type Metrics } from './metrics';
 import { evenSample, EVAL_USAGE, EvalUsageError, parseEvalOptions, type EvalOptions } from './options';
@@ -67,6 +69,7 @@ async function main(options: EvalOptions): Promise<void> {
   const fake = await FakeOllama.start();
   let reranker: EvalReranker | undefined;
   let docs: { rows: DocsRow[]; sizes: DocsSize[] } | { skipped: string } | undefined;
+  let devSet: { reports: number; skipped: number; rows: DevSetRow[] } | undefined;
   try {
     const embeddings: Embeddings = options.ollama ? { host: options.ollama.host, model: options.ollama.embedModel, real: true } : { host: fake.url, model: 'nomic-embed-text', real: false };
     // A real Ollama that cannot embed is found out now, not after the first corpus's lexical run.
@@ -82,7 +85,7 @@ async function main(options: EvalOptions): Promise<void> {
       const note = 'plumbing only: the test server ranks by shared words, not a quality figure';
       reranker = await EvalReranker.open({ host: fake.url, model: 'llama3.2', timeoutMs: options.rerank.timeoutMs, label: 'plumbing', note });
     }
-    const builders = [buildLintRulesCorpus, buildDocCommentsCorpus];
+    const builders = options.devSetOnly ? [] : [buildLintRulesCorpus, buildDocCommentsCorpus];
     for (const build of builders) {
       const root = path.join(work, `corpus-${corpora.length}`);
       const built = build(root);
@@ -91,6 +94,12 @@ async function main(options: EvalOptions): Promise<void> {
       if (!options.lexicalOnly) await hybridRun(corpus, root, path.join(work, `hybrid-${corpora.length}`), embeddings, rows, reranker, options.fusion);
       corpora.push({ ...corpus, chunks });
     }
+    // The dev set runs without an Ollama: lexical rows, and hybrid rows on the test server's embeddings (graceful-fusion check).
+    if (!options.ollama) {
+      const { cases, missing } = prepareDevSet(loadDevSet(), devSetLocation());
+      if (missing.length > 0) process.stderr.write(`eval: dev set: ${missing.length} reports skipped:\n  ${missing.join('\n  ')}\n`);
+      devSet = { reports: cases.length, skipped: missing.length, rows: cases.length > 0 ? await runDevSet(cases, fake, { hybrid: !options.lexicalOnly }) : [] };
+    }
     // The docs corpus is read from Debian packages; without them it is reported as not run.
     const missing = missingDocsPackages();
     docs = missing.length ? { skipped: `needs: apt-get install ${missing.join(' ')}` } : await runDocsEval(work, options.sample);
@@ -98,7 +107,7 @@ async function main(options: EvalOptions): Promise<void> {
     await fake.stop();
     removeDir(work);
   }
-  addPooledRows(rows, corpora);
+  if (corpora.length > 0) addPooledRows(rows, corpora);
 
   latencies.sort((a, b) => a - b);
   const latency = {
@@ -127,12 +136,14 @@ async function main(options: EvalOptions): Promise<void> {
     ...(rerankSummary ? { rerank: rerankSummary } : {}),
     rows: rows.map((r) => ({ ...r, metrics: roundMetrics(r.metrics), ratio: r.ratio && roundRatio(r.ratio) })),
     docs: docs && 'rows' in docs ? { rows: docs.rows.map((r) => ({ ...r, metrics: roundMetrics(r.metrics), ratio: r.ratio && roundRatio(r.ratio) })), sizes: docs.sizes } : docs,
+    ...(devSet ? { devSet: { ...devSet, rows: devSet.rows.map((r) => ({ ...r, files: roundMetrics(r.files) })) } } : {}),
     durationSeconds: round((performance.now() - started) / 1000, 1),
   };
   writeFileSync(path.resolve(__dirname, '../../eval', options.resultsFile), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(markdownTable(rows));
+  if (rows.length > 0) console.log(markdownTable(rows));
+  if (devSet && devSet.rows.length > 0) console.log(`\nBug-report dev set (${devSet.reports} reports, lexical-only unless marked):\n\n${devSetTable(devSet.rows)}`);
   if (docs) console.log(`\nDocs corpus:\n${'rows' in docs ? docsTable(docs.rows, docs.sizes) : `not run: ${docs.skipped}`}`);
-  console.log(`\nLexical search latency over ${latency.queries} queries: median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms.`);
+  if (latency.queries > 0) console.log(`\nLexical search latency over ${latency.queries} queries: median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms.`);
   if (rerankSummary) {
     const reasons = Object.entries(rerankSummary.fallbacks).map(([reason, n]) => `${n}x ${reason}`).join('; ');
     console.log(
@@ -140,7 +151,7 @@ async function main(options: EvalOptions): Promise<void> {
         `kept the retrieval order on ${rerankSummary.fallbackCount}${reasons ? ` (${reasons})` : ''}.`,
     );
   }
-  console.log(`Corpora: ${report.corpora.map((c) => `${c.name} (${c.files} files, ${c.chunks} chunks, ${c.questions} questions)`).join('; ')}.`);
+  if (corpora.length > 0) console.log(`Corpora: ${report.corpora.map((c) => `${c.name} (${c.files} files, ${c.chunks} chunks, ${c.questions} questions)`).join('; ')}.`);
   console.log(`Wrote eval/${options.resultsFile} in ${report.durationSeconds} s.`);
 }
 

@@ -14,6 +14,8 @@ import { DEFAULT_CHAT_MODEL, DEFAULT_EMBED_MODEL } from './core/defaults';
 import { searchMode } from './core/searchMode';
 import { defaultStoreDir } from './core/storeLocation';
 import { DEFAULT_MAX_FILE_BYTES, openWorkspaceIndex, type WorkspaceIndex } from './core/workspaceIndex';
+import { runMcpServer } from './mcp';
+import { version as LORE_VERSION } from '../package.json';
 
 const USAGE = `Usage:
   lore index  <folder> [--docs DIR]... [--store DIR] [--host URL]... [--embed-model NAME] [--no-embed] [--from BUNDLE] [--json]
@@ -21,6 +23,7 @@ const USAGE = `Usage:
   lore ask    <folder> <question> [--docs DIR]... [--model NAME] [--host URL] [--store DIR] [-k N] [--rerank]
   lore status <folder> [--docs DIR]... [--store DIR] [--json]
   lore pack   <folder> --out BUNDLE [--store DIR] [--json]
+  lore mcp    <folder> [--store DIR] [--host URL] [--read-only]
 
 The Ollama host defaults to $OLLAMA_HOST, then http://127.0.0.1:11434. Give --host more than once to
 'lore index' to spread embeddings over several hosts serving the same model. A server that wants an
@@ -29,6 +32,8 @@ no absolute paths) to a bundle that 'lore index --from' seeds another checkout's
 files that differ are chunked and embedded there.
 --docs DIR adds a docs folder outside <folder> (a manual, a handbook export) to <folder>'s index;
 repeat it for several. 'lore index' without a folder it indexed before drops that folder's files.
+'lore mcp' serves the folder's index to agents over MCP (stdio): tools 'search' and 'status'. It keeps
+the index fresh while it runs, or searches it read-only while another Lore process writes it.
 The index is kept outside the folder, in $LORE_HOME or ~/.cache/lore/<folder>-<id>, unless --store is given.`;
 
 class UsageError extends Error {}
@@ -41,9 +46,10 @@ const OPTION_SPECS = {
   ask: { store: 'string', host: 'string', k: 'string', model: 'string', rerank: 'boolean', docs: 'string' },
   status: { store: 'string', json: 'boolean', docs: 'string' },
   pack: { store: 'string', out: 'string', json: 'boolean' },
+  mcp: { store: 'string', host: 'string', 'read-only': 'boolean' },
 } as const;
 type Command = keyof typeof OPTION_SPECS;
-const POSITIONALS: Record<Command, number> = { index: 1, query: 2, ask: 2, status: 1, pack: 1 };
+const POSITIONALS: Record<Command, number> = { index: 1, query: 2, ask: 2, status: 1, pack: 1, mcp: 1 };
 
 interface Parsed {
   command: Command;
@@ -101,6 +107,10 @@ async function main(argv: string[]): Promise<number> {
   const host = normalizeHost(values.host as string | undefined);
   const json = values.json === true;
   const warn = (line: string) => process.stderr.write(`lore: ${line}\n`);
+  if (command === 'mcp') {
+    await runMcpServer({ root, storeDir, host, readOnly: values['read-only'] === true, version: LORE_VERSION });
+    return 0;
+  }
 
   if (command !== 'index' && !(await storeExists(storeDir))) {
     throw new UserError(`no index at ${storeDir}: run 'lore index ${folder}' first`);

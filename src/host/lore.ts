@@ -11,6 +11,8 @@ import { searchMode } from '../core/searchMode';
 import { storeDirName } from '../core/storeLocation';
 import type { RetrievedChunk } from '../core/types';
 import type { SourceRef } from '../shared/protocol';
+import { registerMcpServers } from './agents/mcpServers';
+import { registerSearchTool } from './agents/searchTool';
 import { ChatViewProvider } from './chat/chatView';
 import { FolderIndex } from './folderIndex';
 import { LoreChat } from './chat/loreChat';
@@ -86,6 +88,8 @@ export class Lore implements vscode.Disposable, LoreApi {
         else if (e.affectsConfiguration('lore.indexing.enabled')) void this.reopenAll();
       }),
       ...this.watchFiles(),
+      registerSearchTool({ folders: () => this.folderList(), whenOpen: async () => void (await Promise.all([...this.opening.values()])) }),
+      registerMcpServers(context.extensionPath, String(context.extension.packageJSON.version), (folder) => this.storeDirFor(folder)),
     );
     void vscode.commands.executeCommand('setContext', 'lore.paused', false);
   }

@@ -4,6 +4,7 @@
 // received is read back from the test Ollama-API server.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { allFoldersIndexed } from './indexed';
 import type { LoreApi } from '../../src/host/lore';
 import { isAnswerRequest, observedRequests, promptSources, userPromptOf } from '../support/fakeOllamaClient';
 import { waitFor } from '../support/wait';
@@ -57,7 +58,7 @@ async function explainLines(editor: vscode.TextEditor, first: number, last: numb
 
 async function indexReady(): Promise<LoreApi> {
   const api = await lore();
-  await waitFor('the index is built with embeddings', async () => ((await api.status()).some((s) => s.files > 0 && s.mode === 'hybrid') ? true : undefined));
+  await waitFor('the index is built with embeddings', async () => (allFoldersIndexed(await api.status(), (s) => s.mode === 'hybrid') ? true : undefined));
   await api.whenIdle();
   return api;
 }

@@ -3,6 +3,7 @@
 // at the test Ollama-API server through $OLLAMA_HOST.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { allFoldersIndexed } from './indexed';
 import type { LoreApi } from '../../src/host/lore';
 import { waitFor } from '../support/wait';
 
@@ -32,7 +33,7 @@ describe('live index (real VS Code)', function () {
 
   it('indexes the workspace on activation, with embeddings from Ollama', async () => {
     const api = await lore();
-    await waitUntil('the first index is built', async () => (await api.status()).some((s) => s.files > 0 && s.vectors === s.chunks && s.mode === 'hybrid'));
+    await waitUntil('the first index is built', async () => allFoldersIndexed(await api.status(), (s) => s.vectors === s.chunks && s.mode === 'hybrid'));
     const [status] = await api.status();
     assert.ok(status.files >= 5, JSON.stringify(status));
   });

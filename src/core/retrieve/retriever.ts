@@ -4,6 +4,7 @@ import type { IndexMode, RetrievedChunk, SearchHit, SearchIndex } from '../types
 import { aggregateByFile, type FileHit } from './fileRanking';
 import { freshVersions } from './freshness';
 import { DEFAULT_RRF_K, mergeNeighbourGroups, reciprocalRankFusion } from './fusion';
+import { weighByFileKind } from './fileKind';
 import { lexicalQueryFor, lexicalQueryWithRewrite } from './queryTerms';
 
 export interface FusionSettings {
@@ -25,6 +26,8 @@ export interface RetrieveOptions extends WithRewrite {
   signal?: AbortSignal;
   /** Current text of a file (unsaved buffer first, then disk); enables the freshness check. */
   readCurrent?: (path: string) => Promise<string | undefined>;
+  /** Only chunks of paths this accepts are returned (give more `candidates` when it is narrow). */
+  pathFilter?: (path: string) => boolean;
 }
 
 export interface RankFilesOptions extends WithRewrite {
@@ -64,7 +67,8 @@ export class Retriever {
     const { k, signal, readCurrent } = options;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
     const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(20, 4 * k), signal);
-    const groups = mergeNeighbourGroups(fused, this.index);
+    const { pathFilter } = options;
+    const groups = mergeNeighbourGroups(pathFilter ? fused.filter((r) => pathFilter(r.chunk.path)) : fused, this.index);
     const results = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
     return { mode, results };
   }
@@ -94,7 +98,7 @@ export class Retriever {
     const vectorHits = canEmbed ? await this.vectorHits(text, candidates, signal) : undefined;
     signal?.throwIfAborted();
     const lexicalHits = this.index.lexicalSearch(lexicalQuery, candidates);
-    if (!vectorHits) return { mode: 'lexical', fused: lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] })) };
+    if (!vectorHits) return { mode: 'lexical', fused: weighByFileKind(lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] })), own) };
     const { rrfK, vectorWeight } = this.fusion;
     const fused = reciprocalRankFusion(
       [
@@ -103,7 +107,7 @@ export class Retriever {
       ],
       rrfK,
     );
-    return { mode: 'hybrid', fused };
+    return { mode: 'hybrid', fused: weighByFileKind(fused, own) };
   }
 
   /** Undefined when the query cannot be embedded now (Ollama down, model missing): search goes on lexically. */

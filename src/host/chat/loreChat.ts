@@ -6,7 +6,8 @@ import { runAsk } from '../../core/ask';
 import { listModels, ModelMissingError, OllamaUnavailableError, pullModel } from '../../core/ollama';
 import { ChatTimeoutError } from '../../core/llm';
 import { ContextTooSmallError } from '../../core/prompt';
-import { lexicalQueryFor, retrieverAcrossFolders, type FolderSearch } from '../../core/retrieve';
+import { retrieverAcrossFolders } from '../../core/retrieve';
+import { folderSearch } from '../folderSearch';
 import type { Chunk, RetrievedChunk } from '../../core/types';
 import type { AnswerErrorKind, AnswerSink, ChatBackend, ChatError, ChatRequest, IndexStateMessage, PullProgress } from './backend';
 import type { FolderIndex } from '../folderIndex';
@@ -198,11 +199,3 @@ function toChatError(err: unknown, model: string): ChatError {
   return chatError('failed', message);
 }
 
-function folderSearch(fi: FolderIndex): FolderSearch {
-  return {
-    name: fi.folder.name,
-    retrieve: (question, options) => fi.index.retriever.retrieve(question, options),
-    bestLexicalScore: (question) => fi.index.store.lexicalSearch(lexicalQueryFor(question), 1)[0]?.score ?? 0,
-    readCurrent: currentTextReader(fi),
-  };
-}

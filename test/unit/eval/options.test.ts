@@ -3,8 +3,9 @@ import { evenSample, EvalUsageError, parseEvalOptions } from '../../../eval/opti
 
 describe('eval options', () => {
   it('without options: the committed record, on the test server, no rerank', () => {
-    assert.deepEqual(parseEvalOptions([]), { lexicalOnly: false, ollama: undefined, rerank: undefined, sample: undefined, fusion: undefined, resultsFile: 'results.json' });
+    assert.deepEqual(parseEvalOptions([]), { lexicalOnly: false, ollama: undefined, rerank: undefined, sample: undefined, fusion: undefined, devSetOnly: false, resultsFile: 'results.json' });
     assert.equal(parseEvalOptions(['--lexical-only']).resultsFile, 'results.json');
+    assert.equal(parseEvalOptions(['--devset-only']).resultsFile, 'results.local.json', 'a dev-set-only run is not the committed record');
   });
 
   it('--ollama with models and --rerank: real embeddings and chat model, written to results.local.json', () => {
@@ -15,6 +16,7 @@ describe('eval options', () => {
       rerank: { kind: 'ollama', chatModel: 'qwen2.5-coder:7b', timeoutMs: 30000 },
       sample: 50,
       fusion: undefined,
+      devSetOnly: false,
       resultsFile: 'results.local.json',
     });
     assert.deepEqual(parseEvalOptions(['--ollama', 'http://gpu-box:11434', '--rerank']).rerank, { kind: 'ollama', chatModel: 'llama3.2', timeoutMs: undefined });

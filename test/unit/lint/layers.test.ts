@@ -28,6 +28,14 @@ describe('lint: layer rules', function () {
     assert.deepEqual(await ruleIdsFor('src/webview/planted.ts', "export type { Chunk } from '../core/types';\n"), ['import-x/no-restricted-paths']);
   });
 
+  it('refuses the VS Code API and host code in src/mcp, and src/mcp in core and host', async () => {
+    assert.deepEqual(await ruleIdsFor('src/mcp/planted.ts', "import * as vscode from 'vscode';\nexport const x = vscode.version;\n"), ['no-restricted-imports']);
+    assert.deepEqual(await ruleIdsFor('src/mcp/planted.ts', "export { readSettings } from '../host/settings';\n"), ['import-x/no-restricted-paths']);
+    assert.deepEqual(await ruleIdsFor('src/core/planted.ts', "export type { McpIndex } from '../mcp/server';\n"), ['import-x/no-restricted-paths']);
+    assert.deepEqual(await ruleIdsFor('src/host/planted.ts', "export type { McpIndex } from '../mcp/server';\n"), ['import-x/no-restricted-paths']);
+    assert.deepEqual(await ruleIdsFor('src/mcp/planted.ts', "export type { Chunk } from '../core/types';\n"), []);
+  });
+
   it('lets the host import core', async () => {
     assert.deepEqual(await ruleIdsFor('src/host/planted.ts', "export type { Chunk } from '../core/types';\n"), []);
   });
