@@ -151,6 +151,8 @@ async function measurePdf(file: string, idle: boolean): Promise<Figures> {
     const chunkMs = Math.round(performance.now() - started);
     delay.disable();
     clearInterval(sampler);
+    // What stays held: the pool replaces the worker that read a big file, and its thread's memory goes with it.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     gc?.();
     const pages = new Set(chunks.map((c) => c.page)).size;
     return {

@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Chunk } from '../types';
 import type { ChunkOptions } from './inThread';
-import { rememberLexicalTerms, type LexicalTerms } from '../lexical/terms';
+import { rememberLexicalTerms } from '../lexical/terms';
 
 /** `workerData` of a chunk worker. */
 export interface WorkerStart {
@@ -23,8 +23,17 @@ export interface ChunkRequest {
   options: ChunkOptions;
 }
 
-/** Replies come in the order of the requests. `unreadable`: a document that cannot be read as its format. */
-export type ChunkReply = { chunks: Chunk[]; terms: LexicalTerms[] } | { error: string; unreadable?: true };
+/**
+ * Replies come in the order of the requests. `unreadable`: a document that cannot be read as its
+ * format. `terms`: each chunk's lexical terms, packed (packLexicalTerms). `more`: a part of a big file's chunks; the rest follows in the next replies.
+ */
+export type ChunkReply = { chunks: Chunk[]; terms: string[]; more?: true } | { error: string; unreadable?: true };
+
+/**
+ * Chunks per reply message. Decoding a message is one task on the calling thread: a 2,400-page PDF's
+ * 5,800 chunks and their terms at once held it for ~200 ms, 500 take a few milliseconds.
+ */
+export const CHUNKS_PER_REPLY = 500;
 
 /**
  * One file could not be chunked (its worker died on it, chunking threw, or it is a document that
@@ -46,6 +55,8 @@ export type FallbackChunk = (path: string, content: string | Uint8Array, options
 
 interface Task {
   request: ChunkRequest;
+  /** Chunks of the parts received so far (see ChunkReply's `more`). */
+  received?: Chunk[];
   resolve(chunks: Chunk[]): void;
   reject(err: Error): void;
 }
@@ -68,7 +79,16 @@ interface PoolWorker {
   tasks: Task[];
   /** What the thread reported before it stopped (an uncaught error), for the error of its task. */
   lastError?: string;
+  /** Takes no more requests, and is replaced once it has answered those it holds (see BIG_FILE_SIZE). */
+  retiring?: boolean;
 }
+
+/**
+ * A worker that has read a file this big (bytes, or characters of text) is replaced by a fresh one:
+ * extracting a 2,400-page PDF grows a worker's heap by ~200 MB that V8 keeps for the thread's life;
+ * ending the thread returns it. Starting a worker costs less than reading such a file.
+ */
+const BIG_FILE_SIZE = 1024 * 1024;
 
 export class ChunkWorkerPool {
   private readonly workers = new Set<PoolWorker>();
@@ -127,7 +147,7 @@ export class ChunkWorkerPool {
   private dispatch(): void {
     while (this.queue.length > 0) {
       let idlest: PoolWorker | undefined;
-      for (const worker of this.workers) if (!idlest || worker.tasks.length < idlest.tasks.length) idlest = worker;
+      for (const worker of this.workers) if (!worker.retiring && (!idlest || worker.tasks.length < idlest.tasks.length)) idlest = worker;
       if (!idlest || idlest.tasks.length >= REQUESTS_PER_WORKER) break;
       const task = this.queue.shift()!;
       if (idlest.tasks.push(task) === 1) idlest.thread.ref(); // files are being chunked: the process waits for them
@@ -187,16 +207,32 @@ export class ChunkWorkerPool {
   }
 
   private finish(worker: PoolWorker, reply: ChunkReply): void {
+    if ('more' in reply) {
+      const task = worker.tasks[0];
+      reply.chunks.forEach((chunk, i) => rememberLexicalTerms(chunk, reply.terms[i]));
+      if (task) (task.received ??= []).push(...reply.chunks);
+      return;
+    }
     const task = worker.tasks.shift();
     if (worker.tasks.length === 0) worker.thread.unref();
     if (task) {
       if ('error' in reply) task.reject(new ChunkingError(task.request.path, reply.error, reply.unreadable));
       else {
         reply.chunks.forEach((chunk, i) => rememberLexicalTerms(chunk, reply.terms[i]));
-        task.resolve(reply.chunks);
+        task.resolve(task.received ? [...task.received, ...reply.chunks] : reply.chunks);
       }
+      const { content } = task.request;
+      if ((typeof content === 'string' ? content.length : content.byteLength) >= BIG_FILE_SIZE) worker.retiring = true;
     }
+    if (worker.retiring && worker.tasks.length === 0) this.replace(worker);
     this.dispatch();
+  }
+
+  /** Ends an idle worker and starts a fresh one in its place. */
+  private replace(worker: PoolWorker): void {
+    if (!this.workers.delete(worker)) return;
+    void worker.thread.terminate();
+    this.spawn().catch(() => this.dispatch());
   }
 
   /**
