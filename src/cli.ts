@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BundleError, packStore, seedFromBundle } from './core/bundle';
-import { docFolderOf, resolveIndexedPath } from './core/files';
+import { docFileCounts, resolveIndexedPath } from './core/files';
 import { locationOf, sourceLabel } from './core/location';
 import { normalizeHost } from './core/ollama';
 import { documentAwareReader } from './core/retrieve';
@@ -155,20 +155,15 @@ async function resolveDocFolders(root: string, docs: string[]): Promise<string[]
 }
 
 function warnAboutUnindexedDocs(index: WorkspaceIndex, docFolders: string[], folder: string, warn: (l: string) => void): void {
-  const counts = docFileCounts(index, docFolders);
+  const counts = docFilesIn(index, docFolders);
   for (const dir of docFolders) {
     if (!counts.get(dir)) warn(`nothing from ${dir} is in the index: run 'lore index ${folder} --docs ${dir}' first`);
   }
 }
 
 /** Indexed files per docs folder. */
-function docFileCounts(index: WorkspaceIndex, docFolders: string[]): Map<string, number> {
-  const counts = new Map<string, number>(docFolders.map((dir) => [dir, 0]));
-  for (const file of index.store.files()) {
-    const owner = docFolderOf(docFolders, file.path);
-    if (owner) counts.set(owner.folder, (counts.get(owner.folder) ?? 0) + 1);
-  }
-  return counts;
+function docFilesIn(index: WorkspaceIndex, docFolders: string[]): Map<string, number> {
+  return docFileCounts(docFolders, Array.from(index.store.files(), (file) => file.path));
 }
 
 async function openIndex(o: { root: string; storeDir: string; host: string; embedHosts?: string[]; embedModel?: string; docFolders?: string[]; log: (l: string) => void; access: 'write' | 'read' }): Promise<WorkspaceIndex> {
@@ -231,7 +226,7 @@ async function runPack(index: WorkspaceIndex, out: string, json: boolean): Promi
 
 async function runStatus(index: WorkspaceIndex, storeDir: string, docFolders: string[], json: boolean): Promise<number> {
   const stats = await index.store.stats();
-  const docs = [...docFileCounts(index, docFolders)].map(([folder, files]) => ({ folder, files }));
+  const docs = [...docFilesIn(index, docFolders)].map(([folder, files]) => ({ folder, files }));
   const status = { store: storeDir, ...stats, mode: searchMode({ chunks: stats.chunks, vectors: stats.vectors, embeddingsWork: true }), docFolders: docs };
   if (json) process.stdout.write(JSON.stringify(status) + '\n');
   else {

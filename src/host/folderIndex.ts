@@ -1,7 +1,7 @@
 // One workspace folder's live index: the core WorkspaceIndex behind a queue that file events feed.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { docFolderKey } from '../core/files';
+import { docFileCounts, docFolderKey } from '../core/files';
 import type { EmbedProblem, IndexProgress, IndexRunResult } from '../core/indexer';
 import { IndexQueue } from '../core/indexQueue';
 import { openWorkspaceIndex, type WorkspaceIndex } from '../core/workspaceIndex';
@@ -130,6 +130,11 @@ export class FolderIndex implements vscode.Disposable {
     this.state.lastError = undefined;
     this.queue.resume();
     this.changeEmitter.fire();
+  }
+
+  /** Indexed files of each docs folder in this index. */
+  docFolderFiles(): Map<string, number> {
+    return docFileCounts(this.docFolders, Array.from(this.index.store.files(), (file) => file.path));
   }
 
   /** Docs folders outside the workspace kept fresh like its files: their changes go to the queue as absolute keys. */

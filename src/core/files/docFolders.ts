@@ -28,6 +28,16 @@ export function docFolderOf(folders: readonly string[], key: string): { folder: 
   return undefined;
 }
 
+/** Indexed files per docs folder, from the keys of the index's files (0 for a folder with none). */
+export function docFileCounts(folders: readonly string[], keys: Iterable<string>): Map<string, number> {
+  const counts = new Map<string, number>(folders.map((folder) => [folder, 0]));
+  for (const key of keys) {
+    const owner = docFolderOf(folders, key);
+    if (owner) counts.set(owner.folder, (counts.get(owner.folder) ?? 0) + 1);
+  }
+  return counts;
+}
+
 function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }

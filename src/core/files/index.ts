@@ -3,4 +3,4 @@ export type { ScanOptions, ScanResult } from './scanner';
 export { readFileBytes, readTextFile } from './read';
 export type { BytesResult, ReadResult } from './read';
 export { isSecretPath, maskSecrets } from './secrets';
-export { docFolderKey, docFolderOf, isOutsideWorkspace, resolveIndexedPath } from './docFolders';
+export { docFileCounts, docFolderKey, docFolderOf, isOutsideWorkspace, resolveIndexedPath } from './docFolders';
