@@ -6,7 +6,7 @@ import { asciidocOutline, documentFormatOf, extractDocument, type DocPlaces } fr
 import { maskSecrets } from '../files/secrets';
 import { chunkId, contentHash } from '../hash';
 import type { Chunk } from '../types';
-import { chunkCode } from './code';
+import { chunkCode, topLevelDeclarations } from './code';
 import { chunkDocument, placeOf } from './documents';
 import { Grammars, hasGrammar } from './grammars';
 import { languageOf } from './languages';
@@ -42,7 +42,9 @@ export class InThreadChunker {
       const extracted = await extractDocument(format, content);
       const doc = new LineText(maskSecrets(extracted.text).text);
       if (!/\S/.test(doc.text)) return [];
-      return toChunks(path, language, doc, chunkDocument(doc, extracted, maxTokens, overlapLines), extracted.places);
+      const spans = chunkDocument(doc, extracted, maxTokens, overlapLines);
+      if (extracted.code && extracted.places) await this.nameDeclarations(doc, spans, extracted.places, extracted.code);
+      return toChunks(path, language, doc, spans, extracted.places);
     }
     const doc = new LineText(typeof content === 'string' ? content : Buffer.from(content).toString('utf8'));
     const spans = await this.spansOf(language, doc, maxTokens, overlapLines);
@@ -60,6 +62,29 @@ export class InThreadChunker {
     const windows: Span[] = [];
     lineWindows(doc, 0, doc.rowCount - 1, maxTokens, overlapLines, undefined, undefined, windows);
     return windows;
+  }
+
+  /**
+   * A notebook's code cells in the kernel's language, where there is a grammar: each piece of a cell
+   * that declares functions or classes is filed under their names after its heading path, so a
+   * question naming `season_mean` finds the cell that defines it as it finds a function in a file.
+   */
+  private async nameDeclarations(doc: LineText, spans: Span[], places: DocPlaces, code: { language: string; places: number[] }): Promise<void> {
+    const parser = hasGrammar(code.language) ? await this.grammars.parserFor(code.language) : undefined;
+    if (!parser) return;
+    const codePlaces = new Set(code.places);
+    for (const span of spans) {
+      if (!codePlaces.has(placeOf(places, span.startRow))) continue;
+      let names: string[] = [];
+      try {
+        const tree = parser.parse(span.text ?? doc.slice(span.startRow, span.endRow));
+        if (tree) names = topLevelDeclarations(tree.rootNode);
+        tree?.delete();
+      } catch {
+        parser.reset();
+      }
+      if (names.length) span.symbol = [span.symbol, names.join(', ')].filter(Boolean).join(' > ');
+    }
   }
 
   /** Syntax-aware spans, or undefined when the grammar is missing or parsing fails. */

@@ -26,8 +26,8 @@ export interface ExtractedDoc {
   /** First row of each block that must not be split (code) -> its last row. */
   atomic: Array<[number, number]>;
   places?: DocPlaces;
-  /** The language of the code blocks, where the document says (a notebook's kernel language). */
-  codeLanguage?: string;
+  /** Places (notebook cells) holding code in a language the document names (the kernel's). */
+  code?: { language: string; places: number[] };
 }
 
 /** A document Lore cannot read (encrypted, no text layer, damaged): skipped with this reason. */

@@ -32,6 +32,8 @@ const MAX_OUTPUT_CHARS = 1000;
 const BASE64_RUN = /[A-Za-z0-9+/=]{100,}/;
 const ATX_HEADING = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?\s*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+/** `Title` over a line of `=` (level 1) or `-` (level 2): a setext heading, when it opens a paragraph. */
+const SETEXT_UNDERLINE = /^ {0,3}(=|-)\1*\s*$/;
 /** An HTML tag (markdown cells may hold raw HTML: alert boxes, images, tables). */
 const HTML_TAG = /<\/?[A-Za-z][\w:-]*(?:\s[^<>]*)?\/?>/g;
 /** A markdown image embedded as a data: URI; its alt text is what a reader gets from it. */
@@ -52,12 +54,14 @@ export function extractNotebook(json: string): ExtractedDoc {
     throw new UnreadableDocumentError(`not a Jupyter notebook Lore reads (nbformat 4 with a "cells" list; got nbformat ${String(notebook?.nbformat ?? 'none')})`);
   }
   const builder = new DocBuilder();
+  const codeCells: number[] = [];
   (notebook.cells as NotebookCell[]).forEach((cell, index) => {
     if (!cell || typeof cell !== 'object') return;
     builder.place('cell', index);
     const source = joined(cell.source);
     if (cell.cell_type === 'markdown') writeMarkdown(builder, source);
     else if (cell.cell_type === 'code') {
+      codeCells.push(index);
       builder.code(source);
       for (const output of Array.isArray(cell.outputs) ? cell.outputs : []) {
         const text = outputText(output);
@@ -68,7 +72,7 @@ export function extractNotebook(json: string): ExtractedDoc {
   });
   const doc = builder.build();
   const language = kernelLanguage(notebook.metadata);
-  if (language) doc.codeLanguage = language;
+  if (language && codeCells.length) doc.code = { language, places: codeCells };
   return doc;
 }
 
@@ -98,9 +102,14 @@ function writeMarkdown(builder: DocBuilder, source: string): void {
       continue;
     }
     const heading = ATX_HEADING.exec(lines[i]);
+    const underline = SETEXT_UNDERLINE.exec(lines[i + 1] ?? '');
     if (heading) {
       flush();
       builder.heading(heading[1].length, heading[2]);
+    } else if (underline && /\S/.test(lines[i]) && (i === 0 || !/\S/.test(lines[i - 1]))) {
+      flush();
+      builder.heading(underline[1] === '=' ? 1 : 2, lines[i].trim());
+      i++;
     } else prose.push(readableProse(lines[i]));
   }
   flush();

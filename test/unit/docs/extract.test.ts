@@ -166,8 +166,10 @@ describe('document extraction', () => {
       doc = await extract('nbsphinx-code-cells.ipynb');
     });
 
-    it('says the kernel\'s language', () => {
-      assert.equal(doc.codeLanguage, 'python');
+    it('says the kernel\'s language and which cells hold code', () => {
+      const cells = JSON.parse(raw).cells as Array<{ cell_type: string }>;
+      assert.equal(doc.code?.language, 'python');
+      assert.deepEqual(doc.code?.places, cells.flatMap((cell, i) => (cell.cell_type === 'code' ? [i] : [])));
     });
 
     it('numbers cells from 0 as the notebook does', () => {
