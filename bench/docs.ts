@@ -72,7 +72,8 @@ export function docsTable(docs: DocsBench): string[] {
     `${path.basename(BIG_PDF)} (${mb(pdf.fileBytes)} MB; chunks on ${pdf.pages} of its pages) on one chunk worker, medians of ${PDF_RUNS} runs: ` +
       `**${(pdf.chunkMs / 1000).toFixed(1)} s** to ${pdf.chunks} chunks; calling thread's event-loop delay max **${pdf.loopMaxMs} ms**, p99 ${pdf.loopP99Ms} ms ` +
       `(idle worker beside it: max ${idle.loopMaxMs} ms, p99 ${idle.loopP99Ms} ms); process RSS grew **${pdf.rssGrowthMB} MB** ` +
-      `(${(pdf.rssGrowthMB / (pdf.fileBytes / 2 ** 20)).toFixed(1)}x the file; idle worker: ${idle.rssGrowthMB} MB), ${pdf.rssAfterMB - pdf.rssBeforeMB} MB more than before once the chunks are back (the worker, pdf.js loaded, still alive).`,
+      `(${(pdf.rssGrowthMB / (pdf.fileBytes / 2 ** 20)).toFixed(1)}x the file; idle worker: ${idle.rssGrowthMB} MB) at its peak; held a second after the chunks are back (the chunks and their terms, ` +
+      `and a fresh worker in place of the one that read the PDF): **${pdf.rssAfterMB - pdf.rssBeforeMB} MB** (${((pdf.rssAfterMB - pdf.rssBeforeMB) / (pdf.fileBytes / 2 ** 20)).toFixed(1)}x the file).`,
     '',
   ];
 }

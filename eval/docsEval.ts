@@ -71,21 +71,46 @@ export async function runDocsEval(work: string, sample?: number): Promise<{ rows
   const sizes: DocsSize[] = [];
   const builders: Array<(root: string) => Promise<DocCorpus> | DocCorpus> = [buildHtmlCorpus, buildPdfCorpus, buildNotebookCorpus];
   const chunker = await Chunker.create();
+  const pooled: Ranks = { baseline: [], windows: [], file: [], place: [] };
   try {
     for (const [i, build] of builders.entries()) {
       const root = path.join(work, `docs-${i}`);
       const corpus = await build(root);
       if (sample && corpus.questions.length > sample) corpus.questions = corpus.questions.filter((_, j) => j % Math.ceil(corpus.questions.length / sample) === 0);
       process.stderr.write(`eval: docs ${corpus.name}: ${corpus.files} files, ${corpus.questions.length} questions\n`);
-      await evaluate(corpus, root, path.join(work, `docs-store-${i}`), chunker, rows, sizes);
+      const ranks = await evaluate(corpus, root, path.join(work, `docs-store-${i}`), chunker, rows, sizes);
+      for (const key of Object.keys(pooled) as Array<keyof Ranks>) pooled[key].push(...ranks[key]);
     }
   } finally {
     await chunker.dispose();
   }
+  // Every question of the three corpora together: what a user with such a docs folder gets.
+  rows.push(...rowsOf('all docs', pooled));
   return { rows, sizes };
 }
 
-async function evaluate(corpus: DocCorpus, root: string, storeDir: string, chunker: Chunker, rows: DocsRow[], sizes: DocsSize[]): Promise<void> {
+/** Per question, the rank of the first gold hit (undefined: not in the top TOP) for each system. */
+interface Ranks {
+  baseline: Array<number | undefined>;
+  windows: Array<number | undefined>;
+  file: Array<number | undefined>;
+  place: Array<number | undefined>;
+}
+
+function rowsOf(corpus: string, ranks: Ranks): DocsRow[] {
+  const base = metricsOf(ranks.baseline);
+  const windows = metricsOf(ranks.windows);
+  const file = metricsOf(ranks.file);
+  const place = metricsOf(ranks.place);
+  return [
+    { corpus, system: 'BM25 over the raw files (file)', metrics: base },
+    { corpus, system: 'BM25 over raw line windows (excerpt in the right file)', metrics: windows },
+    { corpus, system: 'Lore lexical (file)', metrics: file, ratio: ratioTo(file, base) },
+    { corpus, system: 'Lore lexical (excerpt at the right page/cell/file)', metrics: place, ratio: ratioTo(place, windows) },
+  ];
+}
+
+async function evaluate(corpus: DocCorpus, root: string, storeDir: string, chunker: Chunker, rows: DocsRow[], sizes: DocsSize[]): Promise<Ranks> {
   const store = await LoreStore.open(storeDir);
   try {
     await new Indexer({ root, store, chunker, maxFileBytes: 1024 * 1024 }).syncAll();
@@ -98,7 +123,7 @@ async function evaluate(corpus: DocCorpus, root: string, storeDir: string, chunk
     for (const f of raw) windows.push(...(await chunker.chunk(`${f.path}.txt`, f.text.replace(/\r\n?/g, '\n'))).map((c) => ({ ...c, path: f.path })));
     const windowIndex = new Bm25Baseline(windows.map((c) => ({ id: c.id, path: c.path, text: c.text })), { withPaths: false });
     const windowById = new Map(windows.map((c) => [c.id, c]));
-    const ranks = { baseline: [] as Array<number | undefined>, windows: [] as Array<number | undefined>, file: [] as Array<number | undefined>, place: [] as Array<number | undefined> };
+    const ranks: Ranks = { baseline: [], windows: [], file: [], place: [] };
     for (const q of corpus.questions) {
       ranks.baseline.push(firstGoldRank(baseline.search(q.question, TOP), (f) => f === q.file));
       ranks.windows.push(firstGoldRank(windowIndex.search(q.question, TOP), (id) => windowById.get(id)!.path === q.file));
@@ -107,14 +132,7 @@ async function evaluate(corpus: DocCorpus, root: string, storeDir: string, chunk
       const { results } = await retriever.retrieve(q.question, { k: TOP });
       ranks.place.push(firstGoldRank(results, (r) => atPlace(r.chunk, q)));
     }
-    const base = metricsOf(ranks.baseline);
-    rows.push({ corpus: corpus.name, system: 'BM25 over the raw files (file)', metrics: base });
-    const windowMetrics = metricsOf(ranks.windows);
-    rows.push({ corpus: corpus.name, system: 'BM25 over raw line windows (excerpt in the right file)', metrics: windowMetrics });
-    const file = metricsOf(ranks.file);
-    rows.push({ corpus: corpus.name, system: 'Lore lexical (file)', metrics: file, ratio: ratioTo(file, base) });
-    const place = metricsOf(ranks.place);
-    rows.push({ corpus: corpus.name, system: 'Lore lexical (excerpt at the right page/cell/file)', metrics: place, ratio: ratioTo(place, windowMetrics) });
+    rows.push(...rowsOf(corpus.name, ranks));
 
     const after = files.flatMap((f) => store.chunksOf(f));
     sizes.push({
@@ -124,6 +142,7 @@ async function evaluate(corpus: DocCorpus, root: string, storeDir: string, chunk
       before: { chunks: windows.length, bytes: windows.reduce((n, c) => n + Buffer.byteLength(c.text), 0) },
       after: { chunks: after.length, bytes: after.reduce((n, c) => n + Buffer.byteLength(c.text), 0) },
     });
+    return ranks;
   } finally {
     await store.close();
   }
