@@ -49,6 +49,17 @@ function copyGrammars() {
   });
 }
 
+/**
+ * pdf.js is ES modules only and loads its parser by URL: it ships as files beside the chunk worker,
+ * which imports them (src/core/docs/pdf.ts). The legacy build runs on Node 20; minified, unmapped.
+ */
+function copyPdfJs() {
+  const from = path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'legacy', 'build');
+  mkdirSync('dist/pdfjs', { recursive: true });
+  cpSync(path.join(from, 'pdf.min.mjs'), 'dist/pdfjs/pdf.mjs');
+  cpSync(path.join(from, 'pdf.worker.min.mjs'), 'dist/pdfjs/pdf.worker.mjs');
+}
+
 /** The chat webview's icon font: codicon.css loads codicon.ttf from beside it. */
 function copyCodicons() {
   const from = path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist');
@@ -74,7 +85,7 @@ const contexts = await Promise.all([
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['vscode'],
+    external: ['vscode', 'pdfjs-dist/*'],
   }),
   esbuild.context({
     ...common,
@@ -83,6 +94,7 @@ const contexts = await Promise.all([
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    external: ['pdfjs-dist/*'],
     banner: { js: '#!/usr/bin/env node' },
   }),
   ...(existsSync('src/webview/main.ts')
@@ -99,6 +111,7 @@ const contexts = await Promise.all([
 
 copyGrammars();
 copyCodicons();
+copyPdfJs();
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {

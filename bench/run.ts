@@ -2,12 +2,13 @@
 // Vectra index, measured side by side in one run on this machine. Every measurement runs in a fresh
 // Node process (probe.ts) so loads are cold and memory figures are not polluted by earlier ones.
 // Writes bench/results.json and bench/results.md and prints the table.
-//   node out/bench/run.js [--sizes=1000,20000,100000] [--naive-sizes=1000,20000] [--no-package]
+//   node out/bench/run.js [--sizes=1000,20000,100000] [--naive-sizes=1000,20000] [--no-package] [--no-docs]
 import { execFileSync, execSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { benchDocs, docsTable, type DocsBench } from './docs';
 
 const REPO = path.resolve(__dirname, '../..');
 const PROBE = path.join(__dirname, 'probe.js');
@@ -25,6 +26,7 @@ interface Results {
   naive: Record<string, Figures & { note?: string }>;
   activationMs: number;
   vsixBytes: number;
+  docs?: DocsBench;
   benchSeconds: number;
 }
 
@@ -109,6 +111,7 @@ async function main(): Promise<void> {
     for (const size of sizes.filter((s) => !naiveSizes.includes(s))) {
       results.naive[size] = { note: 'not measured: the JSON index outgrows V8\'s 512 MB string limit past ~30k chunks' } as Figures & { note: string };
     }
+    if (!process.argv.includes('--no-docs')) results.docs = benchDocs(log);
     results.benchSeconds = Math.round((performance.now() - started) / 1000);
 
     const table = markdownTable(results);
@@ -164,7 +167,7 @@ function markdownTable(results: Results): string {
     '',
   ];
   const notes = sizes.flatMap((s) => (results.naive[s]?.note ? [`Naive at ${s}: ${results.naive[s].note}.`] : []));
-  return [...lines, ...notes, ''].join('\n');
+  return [...lines, ...notes, '', ...(results.docs ? docsTable(results.docs) : [])].join('\n');
 }
 
 main().catch((err) => {

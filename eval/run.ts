@@ -18,6 +18,7 @@ import { openWorkspaceIndex } from '../src/core/workspaceIndex';
 import { FakeOllama } from '../test/support/fakeOllama';
 import { makeTempDir, removeDir } from '../test/support/tempTree';
 import { Bm25Baseline } from './bm25Baseline';
+import { docsTable, missingDocsPackages, runDocsEval, type DocsRow, type DocsSize } from './docsEval';
 import { devSetLocation, loadDevSet, prepareDevSet } from './devset';
 import { devSetTable, runDevSet, type DevSetRow } from './devsetRun';
 import { buildDocCommentsCorpus, buildLintRulesCorpus, type Corpus, type EvalQuery } from './corpora';
@@ -67,6 +68,7 @@ async function main(options: EvalOptions): Promise<void> {
   const corpora: Array<Corpus & { chunks: number }> = [];
   const fake = await FakeOllama.start();
   let reranker: EvalReranker | undefined;
+  let docs: { rows: DocsRow[]; sizes: DocsSize[] } | { skipped: string } | undefined;
   let devSet: { reports: number; skipped: number; rows: DevSetRow[] } | undefined;
   try {
     const embeddings: Embeddings = options.ollama ? { host: options.ollama.host, model: options.ollama.embedModel, real: true } : { host: fake.url, model: 'nomic-embed-text', real: false };
@@ -98,6 +100,9 @@ async function main(options: EvalOptions): Promise<void> {
       if (missing.length > 0) process.stderr.write(`eval: dev set: ${missing.length} reports skipped:\n  ${missing.join('\n  ')}\n`);
       devSet = { reports: cases.length, skipped: missing.length, rows: cases.length > 0 ? await runDevSet(cases, fake, { hybrid: !options.lexicalOnly }) : [] };
     }
+    // The docs corpus is read from Debian packages; without them it is reported as not run.
+    const missing = missingDocsPackages();
+    docs = missing.length ? { skipped: `needs: apt-get install ${missing.join(' ')}` } : await runDocsEval(work, options.sample);
   } finally {
     await fake.stop();
     removeDir(work);
@@ -130,12 +135,14 @@ async function main(options: EvalOptions): Promise<void> {
     lexicalSearchLatency: latency,
     ...(rerankSummary ? { rerank: rerankSummary } : {}),
     rows: rows.map((r) => ({ ...r, metrics: roundMetrics(r.metrics), ratio: r.ratio && roundRatio(r.ratio) })),
+    docs: docs && 'rows' in docs ? { rows: docs.rows.map((r) => ({ ...r, metrics: roundMetrics(r.metrics), ratio: r.ratio && roundRatio(r.ratio) })), sizes: docs.sizes } : docs,
     ...(devSet ? { devSet: { ...devSet, rows: devSet.rows.map((r) => ({ ...r, files: roundMetrics(r.files) })) } } : {}),
     durationSeconds: round((performance.now() - started) / 1000, 1),
   };
   writeFileSync(path.resolve(__dirname, '../../eval', options.resultsFile), `${JSON.stringify(report, null, 2)}\n`);
   if (rows.length > 0) console.log(markdownTable(rows));
   if (devSet && devSet.rows.length > 0) console.log(`\nBug-report dev set (${devSet.reports} reports, lexical-only unless marked):\n\n${devSetTable(devSet.rows)}`);
+  if (docs) console.log(`\nDocs corpus:\n${'rows' in docs ? docsTable(docs.rows, docs.sizes) : `not run: ${docs.skipped}`}`);
   if (latency.queries > 0) console.log(`\nLexical search latency over ${latency.queries} queries: median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms.`);
   if (rerankSummary) {
     const reasons = Object.entries(rerankSummary.fallbacks).map(([reason, n]) => `${n}x ${reason}`).join('; ');

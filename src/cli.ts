@@ -5,7 +5,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BundleError, packStore, seedFromBundle } from './core/bundle';
+import { docFileCounts, resolveIndexedPath } from './core/files';
+import { locationOf, sourceLabel } from './core/location';
 import { normalizeHost } from './core/ollama';
+import { documentAwareReader } from './core/retrieve';
 import { runAsk } from './core/ask';
 import { DEFAULT_CHAT_MODEL, DEFAULT_EMBED_MODEL } from './core/defaults';
 import { searchMode } from './core/searchMode';
@@ -15,10 +18,10 @@ import { runMcpServer } from './mcp';
 import { version as LORE_VERSION } from '../package.json';
 
 const USAGE = `Usage:
-  lore index  <folder> [--store DIR] [--host URL]... [--embed-model NAME] [--no-embed] [--from BUNDLE] [--json]
-  lore query  <folder> <question> [-k N] [--store DIR] [--host URL] [--json]
-  lore ask    <folder> <question> [--model NAME] [--host URL] [--store DIR] [-k N] [--rerank]
-  lore status <folder> [--store DIR] [--json]
+  lore index  <folder> [--docs DIR]... [--store DIR] [--host URL]... [--embed-model NAME] [--no-embed] [--from BUNDLE] [--json]
+  lore query  <folder> <question> [--docs DIR]... [-k N] [--store DIR] [--host URL] [--json]
+  lore ask    <folder> <question> [--docs DIR]... [--model NAME] [--host URL] [--store DIR] [-k N] [--rerank]
+  lore status <folder> [--docs DIR]... [--store DIR] [--json]
   lore pack   <folder> --out BUNDLE [--store DIR] [--json]
   lore mcp    <folder> [--store DIR] [--host URL] [--read-only]
 
@@ -27,6 +30,8 @@ The Ollama host defaults to $OLLAMA_HOST, then http://127.0.0.1:11434. Give --ho
 API key gets $OLLAMA_API_KEY as a bearer token. 'lore pack' writes the index (chunks and vectors,
 no absolute paths) to a bundle that 'lore index --from' seeds another checkout's index with: only
 files that differ are chunked and embedded there.
+--docs DIR adds a docs folder outside <folder> (a manual, a handbook export) to <folder>'s index;
+repeat it for several. 'lore index' without a folder it indexed before drops that folder's files.
 'lore mcp' serves the folder's index to agents over MCP (stdio): tools 'search' and 'status'. It keeps
 the index fresh while it runs, or searches it read-only while another Lore process writes it.
 The index is kept outside the folder, in $LORE_HOME or ~/.cache/lore/<folder>-<id>, unless --store is given.`;
@@ -36,10 +41,10 @@ class UserError extends Error {}
 
 
 const OPTION_SPECS = {
-  index: { store: 'string', host: 'string', 'embed-model': 'string', 'no-embed': 'boolean', from: 'string', json: 'boolean' },
-  query: { store: 'string', host: 'string', k: 'string', json: 'boolean' },
-  ask: { store: 'string', host: 'string', k: 'string', model: 'string', rerank: 'boolean' },
-  status: { store: 'string', json: 'boolean' },
+  index: { store: 'string', host: 'string', 'embed-model': 'string', 'no-embed': 'boolean', from: 'string', json: 'boolean', docs: 'string' },
+  query: { store: 'string', host: 'string', k: 'string', json: 'boolean', docs: 'string' },
+  ask: { store: 'string', host: 'string', k: 'string', model: 'string', rerank: 'boolean', docs: 'string' },
+  status: { store: 'string', json: 'boolean', docs: 'string' },
   pack: { store: 'string', out: 'string', json: 'boolean' },
   mcp: { store: 'string', host: 'string', 'read-only': 'boolean' },
 } as const;
@@ -53,6 +58,8 @@ interface Parsed {
   values: Record<string, string | boolean | undefined>;
   /** Every --host given, in order (several only for `index`). */
   hosts: string[];
+  /** `--docs` folders, as given. */
+  docs: string[];
 }
 
 export function parseCommandLine(argv: string[]): Parsed {
@@ -63,7 +70,7 @@ export function parseCommandLine(argv: string[]): Parsed {
   const cmd = command as Command;
   const spec = OPTION_SPECS[cmd];
   const options = Object.fromEntries(
-    Object.entries(spec).map(([name, type]) => [name, name === 'k' ? { type, short: 'k' } : cmd === 'index' && name === 'host' ? { type, multiple: true } : { type }]),
+    Object.entries(spec).map(([name, type]) => [name, name === 'k' ? { type, short: 'k' } : (cmd === 'index' && name === 'host') || name === 'docs' ? { type, multiple: true } : { type }]),
   ) as Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
   let parsed;
   try {
@@ -75,7 +82,7 @@ export function parseCommandLine(argv: string[]): Parsed {
   if (parsed.positionals.length !== want) {
     throw new UsageError(`'lore ${cmd}' takes ${want === 1 ? 'a folder' : 'a folder and a question'}, got ${parsed.positionals.length} argument(s)`);
   }
-  const { host, ...others } = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const { host, docs = [], ...others } = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const hosts = host === undefined ? [] : Array.isArray(host) ? host : [String(host)];
   const values = { ...others, host: hosts[0] } as Parsed['values'];
   if (values.k !== undefined && !/^[1-9]\d{0,3}$/.test(String(values.k))) throw new UsageError(`-k takes a whole number from 1 to 9999, got '${values.k}'`);
@@ -87,14 +94,15 @@ export function parseCommandLine(argv: string[]): Parsed {
       throw new UsageError((err as Error).message);
     }
   }
-  return { command: cmd, folder: parsed.positionals[0], question: parsed.positionals[1], values, hosts };
+  return { command: cmd, folder: parsed.positionals[0], question: parsed.positionals[1], values, hosts, docs: docs as string[] };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { command, folder, question, values, hosts } = parseCommandLine(argv);
+  const { command, folder, question, values, hosts, docs } = parseCommandLine(argv);
   const root = path.resolve(folder);
   const stat = await fs.stat(root).catch(() => undefined);
   if (!stat?.isDirectory()) throw new UserError(`folder not found: ${folder}`);
+  const docFolders = await resolveDocFolders(root, docs);
   const storeDir = path.resolve((values.store as string | undefined) ?? defaultStoreDir(root));
   const host = normalizeHost(values.host as string | undefined);
   const json = values.json === true;
@@ -112,8 +120,9 @@ async function main(argv: string[]): Promise<number> {
   const bundle = values.from === undefined ? undefined : path.resolve(String(values.from));
   // Only `index` writes; the others read beside a running writer (another CLI, the extension).
   const embedHosts = hosts.length > 1 ? hosts.map((h) => normalizeHost(h)) : undefined;
-  const index = await openIndex({ root, storeDir, host, embedHosts, embedModel, log: warn, access: command === 'index' ? 'write' : 'read' });
+  const index = await openIndex({ root, storeDir, host, embedHosts, embedModel, docFolders, log: warn, access: command === 'index' ? 'write' : 'read' });
   try {
+    if (command !== 'index') warnAboutUnindexedDocs(index, docFolders, folder, warn);
     switch (command) {
       case 'index':
         if (bundle) await seedIndex(index, bundle, (values['embed-model'] as string) ?? DEFAULT_EMBED_MODEL, warn);
@@ -121,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
       case 'pack':
         return await runPack(index, path.resolve(String(values.out)), json);
       case 'status':
-        return await runStatus(index, storeDir, json);
+        return await runStatus(index, storeDir, docFolders, json);
       case 'query':
         return await runQuery(root, storeDir, host, question!, Number(values.k ?? 8), json, warn);
       case 'ask':
@@ -132,7 +141,32 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function openIndex(o: { root: string; storeDir: string; host: string; embedHosts?: string[]; embedModel?: string; log: (l: string) => void; access: 'write' | 'read' }): Promise<WorkspaceIndex> {
+/** Absolute docs folders; each must exist, be a folder and lie outside `root` (inside, its files are indexed anyway). */
+async function resolveDocFolders(root: string, docs: string[]): Promise<string[]> {
+  const folders: string[] = [];
+  for (const dir of docs) {
+    const abs = path.resolve(dir);
+    if (!(await fs.stat(abs).catch(() => undefined))?.isDirectory()) throw new UserError(`docs folder not found: ${dir}`);
+    const inside = path.relative(root, abs);
+    if (!inside.startsWith('..') && !path.isAbsolute(inside)) throw new UserError(`--docs ${dir} is inside ${root}, whose files are indexed anyway`);
+    if (!folders.includes(abs)) folders.push(abs);
+  }
+  return folders;
+}
+
+function warnAboutUnindexedDocs(index: WorkspaceIndex, docFolders: string[], folder: string, warn: (l: string) => void): void {
+  const counts = docFilesIn(index, docFolders);
+  for (const dir of docFolders) {
+    if (!counts.get(dir)) warn(`nothing from ${dir} is in the index: run 'lore index ${folder} --docs ${dir}' first`);
+  }
+}
+
+/** Indexed files per docs folder. */
+function docFilesIn(index: WorkspaceIndex, docFolders: string[]): Map<string, number> {
+  return docFileCounts(docFolders, Array.from(index.store.files(), (file) => file.path));
+}
+
+async function openIndex(o: { root: string; storeDir: string; host: string; embedHosts?: string[]; embedModel?: string; docFolders?: string[]; log: (l: string) => void; access: 'write' | 'read' }): Promise<WorkspaceIndex> {
   try {
     return await openWorkspaceIndex({ ...o, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
   } catch (err) {
@@ -190,9 +224,10 @@ async function runPack(index: WorkspaceIndex, out: string, json: boolean): Promi
   return 0;
 }
 
-async function runStatus(index: WorkspaceIndex, storeDir: string, json: boolean): Promise<number> {
+async function runStatus(index: WorkspaceIndex, storeDir: string, docFolders: string[], json: boolean): Promise<number> {
   const stats = await index.store.stats();
-  const status = { store: storeDir, ...stats, mode: searchMode({ chunks: stats.chunks, vectors: stats.vectors, embeddingsWork: true }) };
+  const docs = [...docFilesIn(index, docFolders)].map(([folder, files]) => ({ folder, files }));
+  const status = { store: storeDir, ...stats, mode: searchMode({ chunks: stats.chunks, vectors: stats.vectors, embeddingsWork: true }), docFolders: docs };
   if (json) process.stdout.write(JSON.stringify(status) + '\n');
   else {
     process.stdout.write(
@@ -203,6 +238,7 @@ async function runStatus(index: WorkspaceIndex, storeDir: string, json: boolean)
         `Vectors:     ${stats.vectors}${stats.embedModel ? ` (${stats.embedModel}, ${stats.dims} dims)` : ''}`,
         `Mode:        ${status.mode}`,
         `Disk:        ${(stats.diskBytes / 1024 / 1024).toFixed(1)} MiB`,
+        ...docs.map((d) => `Docs folder: ${d.folder} (${d.files} files, outside the repository)`),
       ].join('\n') + '\n',
     );
   }
@@ -228,14 +264,22 @@ async function openForSearch(root: string, storeDir: string, host: string, warn:
 async function runQuery(root: string, storeDir: string, host: string, question: string, k: number, json: boolean, warn: (l: string) => void): Promise<number> {
   const { index } = await openForSearch(root, storeDir, host, warn);
   try {
-    const { mode, results } = await index.retriever.retrieve(question, { k, readCurrent: readFromDisk(root) });
+    const { mode, results } = await index.retriever.retrieve(question, { k, readCurrent: readCurrent(root, index) });
     if (json) {
-      const out = results.map((r) => ({ path: r.chunk.path, startLine: r.chunk.startLine, endLine: r.chunk.endLine, score: r.score, text: r.chunk.text, via: r.via }));
+      const out = results.map((r) => ({
+        path: r.chunk.path,
+        startLine: r.chunk.startLine,
+        endLine: r.chunk.endLine,
+        ...locationOf(r.chunk),
+        score: r.score,
+        text: r.chunk.text,
+        via: r.via,
+      }));
       process.stdout.write(JSON.stringify({ mode, results: out }) + '\n');
     } else {
       if (!results.length) process.stdout.write('No results.\n');
       results.forEach((r, i) => {
-        process.stdout.write(`[${i + 1}] ${r.chunk.path}:${r.chunk.startLine}-${r.chunk.endLine}${r.chunk.symbol ? `  ${r.chunk.symbol}` : ''}  (${r.via.join('+')}, ${r.score.toFixed(4)})\n`);
+        process.stdout.write(`[${i + 1}] ${sourceLabel(r.chunk)}${r.chunk.symbol ? `  ${r.chunk.symbol}` : ''}  (${r.via.join('+')}, ${r.score.toFixed(4)})\n`);
       });
     }
     return 0;
@@ -255,11 +299,11 @@ async function runAskCommand(root: string, storeDir: string, host: string, quest
       k,
       retriever: index.retriever,
       rerank,
-      readCurrent: readFromDisk(root),
+      readCurrent: readCurrent(root, index),
       onToken: (t) => process.stdout.write(t),
     });
     process.stdout.write('\n\nSources:\n');
-    answer.sources.forEach((s, i) => process.stdout.write(`[${i + 1}] ${s.chunk.path}:${s.chunk.startLine}-${s.chunk.endLine}\n`));
+    answer.sources.forEach((s, i) => process.stdout.write(`[${i + 1}] ${sourceLabel(s.chunk)}\n`));
     return 0;
   } catch (err) {
     throw new UserError((err as Error).message);
@@ -268,8 +312,9 @@ async function runAskCommand(root: string, storeDir: string, host: string, quest
   }
 }
 
-function readFromDisk(root: string) {
-  return (rel: string) => fs.readFile(path.join(root, ...rel.split('/')), 'utf8').catch(() => undefined);
+/** Current text for the freshness check: files as on disk, documents as indexed while unchanged. */
+function readCurrent(root: string, index: WorkspaceIndex) {
+  return documentAwareReader(root, index.store, (key) => fs.readFile(resolveIndexedPath(root, key), 'utf8').catch(() => undefined));
 }
 
 async function storeExists(dir: string): Promise<boolean> {

@@ -2,18 +2,18 @@
 // lexically -> embed what has no vector yet. Chunks are committed before they are embedded so a
 // file is searchable at once, and embedding catches up whenever Ollama is reachable.
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ChunkingError, type Chunker } from './chunk';
 import type { Embedder, EmbeddingCache } from './embed';
 import { DimensionMismatchError } from './embed';
+import { documentFormatOf, isBinaryDocument, maxBytesFor } from './docs/formats';
 import { ModelMissingError, OllamaAuthError, OllamaUnavailableError } from './ollama';
 import { searchMode } from './searchMode';
-import { IgnoreRules, maskSecrets, readTextFile, scanFolder } from './files';
+import { IgnoreRules, docFolderKey, docFolderOf, isOutsideWorkspace, maskSecrets, readFileBytes, readTextFile, resolveIndexedPath, scanFolder } from './files';
 import { contentHash } from './hash';
 import type { FileRecord, FileUpdate, LoreStore } from './store';
-import type { Chunk, IndexMode, SkippedFile } from './types';
+import type { Chunk, IndexMode, ScannedFile, SkippedFile } from './types';
 
 export interface IndexerOptions {
   /** Absolute path of the folder being indexed. */
@@ -27,6 +27,12 @@ export interface IndexerOptions {
   maxFileBytes: number;
   /** Extra gitignore-style excludes (the `lore.exclude` setting, VS Code's `files.exclude`). */
   excludes?: string[];
+  /**
+   * Absolute folders outside `root` whose files join this index (`lore.docFolders`, `--docs`),
+   * keyed by absolute path (files/docFolders.ts). Their own .gitignore files and the built-in
+   * excludes apply; a folder that cannot be read is listed in `skipped`.
+   */
+  docFolders?: string[];
   /** Upper bound on chunk size in tokens; lowered further to fit the embedding model's context. */
   chunkTokens?: number;
   log?: (line: string) => void;
@@ -77,6 +83,8 @@ const DEFAULT_CHUNK_TOKENS = 384;
 const READ_AHEAD_FILES = 32;
 /** Commits waiting on the store while the indexer prepares the next batch. */
 const MAX_QUEUED_COMMITS = 2;
+/** PDF, Word and notebook files (up to 64 MB each) read and extracted at once: bounds the memory read-ahead holds. */
+const LARGE_DOCUMENTS_AT_ONCE = 2;
 
 /** One file, read and chunked, waiting for its turn to be committed. */
 type PreparedFile =
@@ -86,7 +94,9 @@ type PreparedFile =
   | { kind: 'changed'; record: Omit<FileRecord, 'chunkIds'>; chunks: Chunk[] };
 
 export class Indexer {
-  private ignoreRules?: IgnoreRules;
+  /** By root: the workspace folder and each docs folder. */
+  private readonly ignoreRules = new Map<string, Promise<IgnoreRules>>();
+  private readonly largeDocuments = new Slots(LARGE_DOCUMENTS_AT_ONCE);
   private embeddingsEnabled = true;
   private chunkTokens: number;
   /** Skip reasons by path, kept across incremental updates so Show Index Status can list them. */
@@ -98,6 +108,11 @@ export class Indexer {
 
   get root(): string {
     return this.options.root;
+  }
+
+  /** The docs folders outside the root whose files this index holds. */
+  get docFolders(): readonly string[] {
+    return this.options.docFolders ?? [];
   }
 
   get store(): LoreStore {
@@ -137,6 +152,11 @@ export class Indexer {
     });
     this.skippedByPath.clear();
     for (const s of scan.skipped) this.skippedByPath.set(s.path, s.reason);
+    for (const folder of this.options.docFolders ?? []) {
+      const docs = await this.scanDocFolder(folder, signal);
+      scan.files.push(...docs.files);
+      for (const s of docs.skipped) this.skippedByPath.set(s.path, s.reason);
+    }
 
     const onDisk = new Set(scan.files.map((f) => f.path));
     const gone = [...store.files()].map((f) => f.path).filter((p) => !onDisk.has(p));
@@ -163,30 +183,42 @@ export class Indexer {
   async syncPaths(paths: string[], signal?: AbortSignal): Promise<IndexRunResult> {
     const started = Date.now();
     const embedStart = this.options.embedder?.sentCount ?? 0;
-    const rules = await this.rules();
-    if (paths.some((p) => /(^|\/)\.(git|lore)ignore$/.test(p))) await rules.reload();
+    for (const p of paths) {
+      const root = this.rootOf(p)?.root;
+      if (root && /(^|\/)\.(git|lore)ignore$/.test(p)) await (await this.rules(root)).reload();
+    }
 
     const toIndex: string[] = [];
     const toRemove = new Set<string>();
-    for (const rel of paths) {
-      const stat = await fs.stat(this.abs(rel)).catch(() => undefined);
+    for (const key of paths) {
+      const place = this.rootOf(key);
+      if (!place) {
+        // An outside file of a docs folder no longer configured.
+        if (this.options.store.getFile(key)) toRemove.add(key);
+        continue;
+      }
+      const { root, rel } = place;
+      const stat = await fs.stat(this.abs(key)).catch(() => undefined);
       if (stat?.isDirectory()) {
         // A folder appeared or moved: reconcile its subtree via a scan of just what we know about it.
-        const known = [...this.options.store.files()].map((f) => f.path).filter((p) => p.startsWith(rel + '/'));
+        const known = [...this.options.store.files()].map((f) => f.path).filter((p) => p.startsWith(key + '/'));
         known.forEach((p) => toRemove.add(p));
-        const sub = await scanFolder({ root: this.options.root, maxFileBytes: this.options.maxFileBytes, excludes: this.options.excludes, signal });
-        for (const f of sub.files) if (f.path.startsWith(rel + '/')) { toIndex.push(f.path); toRemove.delete(f.path); }
-      } else if (!stat || (await rules.ignoresOnDisk(rel))) {
-        if (this.options.store.getFile(rel)) toRemove.add(rel);
+        const sub = root === this.options.root
+          ? await scanFolder({ root, maxFileBytes: this.options.maxFileBytes, excludes: this.options.excludes, signal })
+          : await this.scanDocFolder(root, signal);
+        for (const f of sub.files) if (f.path.startsWith(key + '/')) { toIndex.push(f.path); toRemove.delete(f.path); }
+      } else if (!stat || (await this.ignores(root, rel))) {
+        if (this.options.store.getFile(key)) toRemove.add(key);
         // A deleted folder: its files are known only by prefix.
-        if (!stat) for (const f of this.options.store.files()) if (f.path.startsWith(rel + '/')) toRemove.add(f.path);
-        this.skippedByPath.delete(rel);
+        if (!stat) for (const f of this.options.store.files()) if (f.path.startsWith(key + '/')) toRemove.add(f.path);
+        this.skippedByPath.delete(key);
       } else {
-        toIndex.push(rel);
+        toIndex.push(key);
       }
     }
     if (toRemove.size) await this.options.store.removeFiles([...toRemove]);
-    const changed = await this.indexFiles(toIndex, { signal });
+    // A new folder and a file in it can arrive in one batch: each file is indexed once.
+    const changed = await this.indexFiles([...new Set(toIndex)], { signal });
     const embedError = await this.catchUpEmbeddings(signal);
     return this.result(started, embedStart, changed, toRemove.size, embedError);
   }
@@ -294,25 +326,55 @@ export class Indexer {
     return changed;
   }
 
-  /** Reads, hashes, masks and chunks one file. What goes wrong with the file itself is a reason to skip it. */
+  /**
+   * Reads, hashes, masks and chunks one file. What goes wrong with the file itself is a reason to skip it.
+   * Documents (PDF, Word, HTML, notebooks) go to the chunker raw: their text is extracted and masked there.
+   */
   private async prepareFile(rel: string, force: boolean): Promise<PreparedFile> {
+    const maxBytes = maxBytesFor(rel, this.options.maxFileBytes);
+    const read = () => (isBinaryDocument(rel) ? readFileBytes(this.abs(rel), maxBytes) : readTextFile(this.abs(rel), maxBytes));
+    if (maxBytes === this.options.maxFileBytes) return this.prepareContent(rel, force, await read());
+    const release = await this.largeDocuments.acquire();
+    try {
+      return await this.prepareContent(rel, force, await read());
+    } finally {
+      release();
+    }
+  }
+
+  private async prepareContent(rel: string, force: boolean, read: Awaited<ReturnType<typeof readTextFile | typeof readFileBytes>>): Promise<PreparedFile> {
     const { store, chunker } = this.options;
-    const read = await readTextFile(this.abs(rel), this.options.maxFileBytes);
     if (!read.ok) return read.absent ? { kind: 'absent' } : { kind: 'skipped', reason: read.reason };
     const { size, mtimeMs } = read;
-    const hash = contentHash(read.text);
+    const raw = 'bytes' in read ? read.bytes : read.text;
+    const hash = contentHash(raw);
     const record: Omit<FileRecord, 'chunkIds'> = { path: rel, hash, size, mtimeMs };
     const known = store.getFile(rel);
     if (known?.hash === hash && !force) {
       return { kind: 'unchanged', record, chunkIds: known.chunkIds, restat: known.mtimeMs !== mtimeMs || known.size !== size };
     }
     try {
-      const chunks = await chunker.chunk(rel, maskSecrets(read.text).text, { maxTokens: this.chunkTokens });
+      const content = typeof raw === 'string' && !documentFormatOf(rel) ? maskSecrets(raw).text : raw;
+      const chunks = await chunker.chunk(rel, content, { maxTokens: this.chunkTokens });
       return { kind: 'changed', record, chunks };
     } catch (err) {
-      // This file alone failed (its chunk worker died on it): the others still index.
-      if (err instanceof ChunkingError) return { kind: 'skipped', reason: `could not be chunked (${err.reason})` };
+      // This file alone failed (its chunk worker died on it, or it is a document that cannot be read): the others still index.
+      if (err instanceof ChunkingError) return { kind: 'skipped', reason: err.unreadable ? err.reason : `could not be chunked (${err.reason})` };
       throw err;
+    }
+  }
+
+  /** A docs folder's files, keyed by absolute path; a folder that cannot be scanned is one skipped entry. */
+  private async scanDocFolder(folder: string, signal?: AbortSignal): Promise<{ files: ScannedFile[]; skipped: SkippedFile[] }> {
+    try {
+      const scan = await scanFolder({ root: folder, maxFileBytes: this.options.maxFileBytes, signal, linksOutside: true });
+      return {
+        files: scan.files.map((f) => ({ ...f, path: docFolderKey(folder, f.path) })),
+        skipped: scan.skipped.map((s) => ({ ...s, path: docFolderKey(folder, s.path) })),
+      };
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      return { files: [], skipped: [{ path: docFolderKey(folder, '').replace(/\/$/, ''), reason: `docs folder could not be read (${err instanceof Error ? err.message : String(err)})` }] };
     }
   }
 
@@ -347,13 +409,49 @@ export class Indexer {
     };
   }
 
-  private async rules(): Promise<IgnoreRules> {
-    this.ignoreRules ??= await IgnoreRules.load(this.options.root, this.options.excludes);
-    return this.ignoreRules;
+  private rules(root: string): Promise<IgnoreRules> {
+    let rules = this.ignoreRules.get(root);
+    if (!rules) {
+      rules = IgnoreRules.load(root, root === this.options.root ? this.options.excludes : []);
+      rules.catch(() => this.ignoreRules.delete(root));
+      this.ignoreRules.set(root, rules);
+    }
+    return rules;
   }
 
-  private abs(rel: string): string {
-    return path.join(this.options.root, ...rel.split('/'));
+  /** Whether the scan would pass over `rel` of `root`. In a docs folder, symlinks may lead outside it (scanDocFolder). */
+  private async ignores(root: string, rel: string): Promise<boolean> {
+    const rules = await this.rules(root);
+    return root === this.options.root ? rules.ignoresOnDisk(rel) : rules.ignores(rel);
+  }
+
+  /** The folder a key belongs to (the workspace or a docs folder) and its path inside it; undefined for an outside key of no docs folder. */
+  private rootOf(key: string): { root: string; rel: string } | undefined {
+    if (!isOutsideWorkspace(key)) return { root: this.options.root, rel: key };
+    const doc = docFolderOf(this.options.docFolders ?? [], key);
+    return doc && { root: doc.folder, rel: doc.rel };
+  }
+
+  private abs(key: string): string {
+    return resolveIndexedPath(this.options.root, key);
+  }
+}
+
+/** At most `limit` holders at once; the others wait in order. */
+class Slots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    return () => {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else this.active--;
+    };
   }
 }
 

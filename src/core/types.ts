@@ -5,9 +5,9 @@
 export interface Chunk {
   /** Stable id: derived from path, position and content hash (see `chunkId`). */
   id: string;
-  /** POSIX path relative to the indexed folder. */
+  /** POSIX path relative to the indexed folder; absolute for a file of a docs folder outside it. */
   path: string;
-  /** 1-based, inclusive. */
+  /** 1-based, inclusive. For PDF, Word, HTML and notebooks: lines of the extracted text (docs/). */
   startLine: number;
   /** 1-based, inclusive. */
   endLine: number;
@@ -17,7 +17,11 @@ export interface Chunk {
   symbol?: string;
   /** Enclosing signature or heading path kept as context when a large unit was split. */
   context?: string;
-  /** The chunk's text, secrets already masked. */
+  /** PDF: the 1-based page the chunk starts on. */
+  page?: number;
+  /** Jupyter notebook: the 0-based index of the cell the chunk starts in. */
+  cell?: number;
+  /** The chunk's text, secrets already masked. For PDF, Word, HTML and notebooks: of the extracted text. */
   text: string;
   /** Hex SHA-256 (first 32 chars) of `text` (+ `context`): the embedding cache key. */
   hash: string;

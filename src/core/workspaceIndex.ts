@@ -20,6 +20,8 @@ export interface WorkspaceIndexOptions {
   embedModel?: string;
   maxFileBytes: number;
   excludes?: string[];
+  /** Absolute docs folders outside `root` that join its index (see IndexerOptions.docFolders). */
+  docFolders?: string[];
   embedBatchSize?: number;
   embedConcurrency?: number;
   /** Deadlines and retries of embedding requests (defaults suit a real Ollama; tests shorten them). */
@@ -93,6 +95,7 @@ export async function openWorkspaceIndex(options: WorkspaceIndexOptions): Promis
     embedCache: cache,
     maxFileBytes: options.maxFileBytes,
     excludes: options.excludes,
+    docFolders: options.docFolders,
     log: options.log,
   });
   let embeddingsEnabled = true;

@@ -1,5 +1,7 @@
 // One workspace folder's live index: the core WorkspaceIndex behind a queue that file events feed.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { docFileCounts, docFolderKey } from '../core/files';
 import type { EmbedProblem, IndexProgress, IndexRunResult } from '../core/indexer';
 import { IndexQueue } from '../core/indexQueue';
 import { openWorkspaceIndex, type WorkspaceIndex } from '../core/workspaceIndex';
@@ -21,6 +23,9 @@ export class FolderIndex implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changeEmitter.event;
   private readonly queue: IndexQueue;
+  /** Docs folders outside the workspace in this index (`lore.docFolders`). */
+  docFolders: readonly string[] = [];
+  private readonly watchers: vscode.Disposable[] = [];
 
   private constructor(
     readonly folder: vscode.WorkspaceFolder,
@@ -66,12 +71,16 @@ export class FolderIndex implements vscode.Disposable {
       embedModel: settings.embedModel,
       maxFileBytes: settings.maxFileBytes,
       excludes: settings.excludes,
+      // A docs folder inside this workspace folder is indexed with it anyway.
+      docFolders: settings.docFolders.filter((dir) => path.relative(folder.uri.fsPath, dir).startsWith('..')),
       embedBatchSize: settings.embedBatchSize,
       embedConcurrency: settings.embedConcurrency,
       log: (line) => log.info(`[${folder.name}] ${line}`),
     });
     const fi = new FolderIndex(folder, index, log, onEmbedProblem);
     fi.state.readOnly = access === 'read';
+    fi.docFolders = index.indexer.docFolders;
+    fi.watchDocFolders();
     return fi;
   }
 
@@ -123,7 +132,25 @@ export class FolderIndex implements vscode.Disposable {
     this.changeEmitter.fire();
   }
 
+  /** Indexed files of each docs folder in this index. */
+  docFolderFiles(): Map<string, number> {
+    return docFileCounts(this.docFolders, Array.from(this.index.store.files(), (file) => file.path));
+  }
+
+  /** Docs folders outside the workspace kept fresh like its files: their changes go to the queue as absolute keys. */
+  private watchDocFolders(): void {
+    for (const dir of this.docFolders) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '**/*'));
+      const enqueue = (uri: vscode.Uri) => {
+        const rel = path.relative(dir, uri.fsPath).split(path.sep).join('/');
+        if (rel && !rel.startsWith('..')) this.enqueue([docFolderKey(dir, rel)]);
+      };
+      this.watchers.push(watcher, watcher.onDidCreate(enqueue), watcher.onDidChange(enqueue), watcher.onDidDelete(enqueue));
+    }
+  }
+
   async dispose(): Promise<void> {
+    for (const watcher of this.watchers.splice(0)) watcher.dispose();
     this.queue.dispose();
     this.changeEmitter.dispose();
     await this.index.close().catch((err) => this.log.error(`[${this.folder.name}] closing the index failed: ${err}`));

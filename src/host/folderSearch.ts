@@ -1,7 +1,7 @@
 // One folder's index as a part of a search over several folders (core/retrieve/acrossFolders.ts),
 // for the chat and the language model tool alike.
 import { lexicalQueryFor, type FolderSearch } from '../core/retrieve';
-import { readCurrentText } from './currentText';
+import { currentTextReader } from './currentText';
 import type { FolderIndex } from './folderIndex';
 
 export function folderSearch(fi: FolderIndex): FolderSearch {
@@ -9,6 +9,6 @@ export function folderSearch(fi: FolderIndex): FolderSearch {
     name: fi.folder.name,
     retrieve: (question, options) => fi.index.retriever.retrieve(question, options),
     bestLexicalScore: (question) => fi.index.store.lexicalSearch(lexicalQueryFor(question), 1)[0]?.score ?? 0,
-    readCurrent: (rel) => readCurrentText(fi.folder, rel),
+    readCurrent: currentTextReader(fi),
   };
 }

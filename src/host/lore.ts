@@ -16,7 +16,8 @@ import { registerSearchTool } from './agents/searchTool';
 import { ChatViewProvider } from './chat/chatView';
 import { FolderIndex } from './folderIndex';
 import { LoreChat } from './chat/loreChat';
-import { readCurrentText } from './currentText';
+import { currentTextReader } from './currentText';
+import { EXTRACTED_TEXT_SCHEME, ExtractedTextProvider } from './chat/documentSources';
 import { readSettings, REOPEN_SETTINGS, type LoreSettings } from './settings';
 import { seedFromSharedIndex } from './sharedIndex';
 import { StatusBar } from './statusBar';
@@ -28,12 +29,23 @@ const REPROBE_MS = 30_000;
 /** While another window writes a folder's index, how often to try to take over (and refresh the snapshot). */
 const RETRY_WRITE_LOCK_MS = 30_000;
 
+/** One workspace folder's index, as `LoreApi.status` reports it. */
+export interface FolderStatus {
+  folder: string;
+  files: number;
+  chunks: number;
+  vectors: number;
+  mode: string;
+  /** Docs folders outside the workspace in this index (`lore.docFolders`), with their indexed files. */
+  docFolders: Array<{ folder: string; files: number }>;
+}
+
 /** What the extension exports: used by its integration tests and by other extensions. */
 export interface LoreApi {
   /** Resolves when every folder's queue is drained. */
   whenIdle(): Promise<void>;
   query(question: string, k?: number): Promise<Array<RetrievedChunk & { folder: string }>>;
-  status(): Promise<Array<{ folder: string; files: number; chunks: number; vectors: number; mode: string }>>;
+  status(): Promise<FolderStatus[]>;
   /** One question as the chat view asks it (every folder searched, or \`lore.searchFolder\`): the answer and its numbered sources. */
   ask(question: string): Promise<{ text: string; sources: SourceRef[] }>;
 }
@@ -41,6 +53,8 @@ export interface LoreApi {
 export class Lore implements vscode.Disposable, LoreApi {
   private readonly folders = new Map<string, FolderIndex>();
   private readonly opening = new Map<string, Promise<FolderIndex | undefined>>();
+  /** The settings change being applied (see reopenAll). */
+  private reopening: Promise<void> = Promise.resolve();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly statusBar: StatusBar;
   private readonly notified = new Set<string>();
@@ -65,6 +79,7 @@ export class Lore implements vscode.Disposable, LoreApi {
       this.statusBar,
       this.stateEmitter,
       this.chatView.register(),
+      vscode.workspace.registerTextDocumentContentProvider(EXTRACTED_TEXT_SCHEME, new ExtractedTextProvider(() => this.folderList())),
       ...registerCommands({
         reindex: () => this.reindex(),
         clearIndex: () => this.clearIndex(),
@@ -139,7 +154,7 @@ export class Lore implements vscode.Disposable, LoreApi {
   async query(question: string, k = 8): Promise<Array<RetrievedChunk & { folder: string }>> {
     const results: Array<RetrievedChunk & { folder: string }> = [];
     for (const f of this.folderList()) {
-      const { results: hits } = await f.index.retriever.retrieve(question, { k, readCurrent: (rel) => readCurrentText(f.folder, rel) });
+      const { results: hits } = await f.index.retriever.retrieve(question, { k, readCurrent: currentTextReader(f) });
       results.push(...hits.map((h) => ({ ...h, folder: f.folder.name })));
     }
     return results.sort((a, b) => b.score - a.score).slice(0, k);
@@ -153,11 +168,12 @@ export class Lore implements vscode.Disposable, LoreApi {
     return { text, sources };
   }
 
-  async status(): Promise<Array<{ folder: string; files: number; chunks: number; vectors: number; mode: string }>> {
+  async status(): Promise<FolderStatus[]> {
     return Promise.all(
       this.folderList().map(async (f) => {
         const s = await f.index.store.stats();
-        return { folder: f.folder.name, files: s.files, chunks: s.chunks, vectors: s.vectors, mode: modeOf(f, s.vectors, s.chunks) };
+        const docFolders = Array.from(f.docFolderFiles(), ([folder, files]) => ({ folder, files }));
+        return { folder: f.folder.name, files: s.files, chunks: s.chunks, vectors: s.vectors, mode: modeOf(f, s.vectors, s.chunks), docFolders };
       }),
     );
   }
@@ -231,10 +247,18 @@ export class Lore implements vscode.Disposable, LoreApi {
     this.stateChanged();
   }
 
-  private async reopenAll(): Promise<void> {
-    const folders = this.folderList().map((f) => f.folder);
-    await Promise.all(folders.map((f) => this.closeFolder(f)));
-    for (const f of vscode.workspace.workspaceFolders ?? []) void this.openFolder(f);
+  /**
+   * Reopens every folder with the current settings. One reopening at a time, each after the folders
+   * still opening have opened: a setting changed while a folder opens (or twice in a row) must neither
+   * be lost nor open the same store twice (the second open would find it locked, and go read-only).
+   */
+  private reopenAll(): Promise<void> {
+    this.reopening = this.reopening.then(async () => {
+      await Promise.all([...this.opening.values()]);
+      await Promise.all(this.folderList().map((f) => this.closeFolder(f.folder)));
+      await Promise.all((vscode.workspace.workspaceFolders ?? []).map((f) => this.openFolder(f)));
+    });
+    return this.reopening;
   }
 
   /** The index lives in the extension's workspace storage, never in the user's repository. */
@@ -392,6 +416,7 @@ export class Lore implements vscode.Disposable, LoreApi {
         `   embedding model ${s.embedModel ?? settings.embedModel}${s.dims ? ` (${s.dims} dims)` : ''} · chat model ${settings.chatModel}`,
         `   Ollama ${settings.host} (from ${settings.hostSource})`,
         `   store ${fi.index.store.dir} · ${(s.diskBytes / 1024 / 1024).toFixed(2)} MiB on disk`,
+        `   docs folders (lore.docFolders): ${docFoldersLine(fi)}`,
         `   last run: ${fi.state.lastRun ? `${fi.state.lastRun.changed} changed, ${fi.state.lastRun.removed} removed in ${fi.state.lastRun.durationMs} ms` : 'none yet'}`,
         `   last error: ${fi.state.lastError ?? fi.state.embedProblem?.message ?? 'none'}`,
       );
@@ -441,3 +466,9 @@ function modeOf(fi: FolderIndex, vectors: number, chunks: number): 'hybrid' | 'l
 }
 
 export { COMMANDS };
+
+/** Each docs folder outside the workspace in this folder's index, with its indexed files. */
+function docFoldersLine(fi: FolderIndex): string {
+  const counts = [...fi.docFolderFiles()];
+  return counts.length ? counts.map(([folder, files]) => `${folder} (${files} file${files === 1 ? '' : 's'})`).join(', ') : 'none';
+}

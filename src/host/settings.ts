@@ -1,5 +1,6 @@
 // Reads Lore's settings. Where code is sent is decided only by the user: the Ollama host comes from
 // user settings or $OLLAMA_HOST, never from a workspace (the setting is application-scoped too).
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_CHAT_MODEL, DEFAULT_EMBED_MODEL } from '../core/defaults';
 import { normalizeHost } from '../core/ollama';
@@ -21,6 +22,8 @@ export interface LoreSettings {
   embedConcurrency: number;
   indexingEnabled: boolean;
   rerank: boolean;
+  /** Absolute docs folders outside the workspace that join every folder's index (user or machine settings only). */
+  docFolders: string[];
 }
 
 export function readSettings(folder?: vscode.WorkspaceFolder): LoreSettings {
@@ -57,11 +60,13 @@ export function readSettings(folder?: vscode.WorkspaceFolder): LoreSettings {
     embedConcurrency: clamp(cfg.get<number>('embedConcurrency') ?? 1, 1, 8),
     indexingEnabled: cfg.get<boolean>('indexing.enabled') ?? true,
     rerank: cfg.get<boolean>('rerank') === true,
+    // Never from a workspace: a repository must not make Lore read folders outside it.
+    docFolders: [...new Set((cfg.inspect<string[]>('docFolders')?.globalValue ?? []).filter((dir) => typeof dir === 'string' && path.isAbsolute(dir)).map((dir) => path.resolve(dir)))],
   };
 }
 
 /** Settings whose change means the folder's index must be reopened. */
-export const REOPEN_SETTINGS = ['lore.ollamaHost', 'lore.embedHosts', 'lore.sharedIndex', 'lore.embedModel', 'lore.maxFileSizeKB', 'lore.exclude', 'lore.embedBatchSize', 'lore.embedConcurrency', 'files.exclude'];
+export const REOPEN_SETTINGS = ['lore.ollamaHost', 'lore.embedHosts', 'lore.sharedIndex', 'lore.embedModel', 'lore.maxFileSizeKB', 'lore.exclude', 'lore.embedBatchSize', 'lore.embedConcurrency', 'lore.docFolders', 'files.exclude'];
 
 function clamp(n: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, Math.round(n)));

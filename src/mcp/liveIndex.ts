@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { DEFAULT_EMBED_MODEL } from '../core/defaults';
 import { IgnoreRules } from '../core/files';
 import { IndexQueue } from '../core/indexQueue';
-import { checkSearchInput, searchForAgent, type AgentSearchOutput } from '../core/retrieve';
+import { checkSearchInput, documentAwareReader, searchForAgent, type AgentSearchOutput } from '../core/retrieve';
 import { searchMode } from '../core/searchMode';
 import { StoreLockedError } from '../core/store/lock';
 import { readStoreMeta } from '../core/store/storeMeta';
@@ -75,7 +75,7 @@ export class LiveIndex {
   async search(input: unknown, signal?: AbortSignal): Promise<AgentSearchOutput & { indexing: boolean }> {
     checkSearchInput(input);
     await this.settle();
-    const output = await searchForAgent(this.index.retriever, input, { readCurrent: (rel) => this.readCurrent(rel), signal });
+    const output = await searchForAgent(this.index.retriever, input, { readCurrent: documentAwareReader(this.options.root, this.index.store, (rel) => this.readCurrent(rel)), signal });
     return { ...output, indexing: !!this.queue?.busy };
   }
 

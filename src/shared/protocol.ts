@@ -29,6 +29,12 @@ export interface SourceRef {
   /** 1-based, inclusive. */
   endLine: number;
   symbol?: string;
+  /** PDF: the 1-based page. */
+  page?: number;
+  /** Notebook: the 0-based cell index. */
+  cell?: number;
+  /** A file of a docs folder outside the repository (`path` is then absolute). */
+  outside?: boolean;
 }
 
 /** The editor selection an "Explain with Context" turn is about. */
@@ -122,7 +128,7 @@ export type WebviewToHost =
   | { type: 'ask'; text: string; model: string }
   | { type: 'stop'; turnId: string }
   | { type: 'newChat' }
-  | { type: 'openSource'; path: string; startLine: number; endLine: number }
+  | { type: 'openSource'; path: string; startLine: number; endLine: number; cell?: number }
   | { type: 'openLink'; href: string }
   | { type: 'copy'; code: string }
   | { type: 'insertAtCursor'; code: string }
@@ -151,7 +157,9 @@ const webviewMessageGuards: { [K in WebviewToHost['type']]: (m: Record<string, u
   stop: (m) => (isString(m.turnId) ? { type: 'stop', turnId: m.turnId } : undefined),
   retry: (m) => (isString(m.turnId) ? { type: 'retry', turnId: m.turnId } : undefined),
   openSource: (m) =>
-    isString(m.path) && isLine(m.startLine) && isLine(m.endLine) ? { type: 'openSource', path: m.path, startLine: m.startLine, endLine: m.endLine } : undefined,
+    isString(m.path) && isLine(m.startLine) && isLine(m.endLine) && (m.cell === undefined || (Number.isInteger(m.cell) && (m.cell as number) >= 0))
+      ? { type: 'openSource', path: m.path, startLine: m.startLine, endLine: m.endLine, ...(m.cell === undefined ? {} : { cell: m.cell as number }) }
+      : undefined,
   openLink: (m) => (isString(m.href) ? { type: 'openLink', href: m.href } : undefined),
   copy: (m) => (isString(m.code) ? { type: 'copy', code: m.code } : undefined),
   insertAtCursor: (m) => (isString(m.code) ? { type: 'insertAtCursor', code: m.code } : undefined),

@@ -258,7 +258,7 @@ function toggleHistory(open = historyPanel.hidden): void {
 function openSourceOf(turnEl: Element | null, n: number): void {
   const turn = state.turns.find((t) => t.id === (turnEl as HTMLElement | null)?.dataset.turnId);
   const source = turn?.role === 'assistant' ? turn.sources.find((s) => s.n === n) : undefined;
-  if (source) post({ type: 'openSource', path: source.path, startLine: source.startLine, endLine: source.endLine });
+  if (source) post({ type: 'openSource', path: source.path, startLine: source.startLine, endLine: source.endLine, ...(source.cell === undefined ? {} : { cell: source.cell }) });
 }
 
 function codeOf(target: Element): string | undefined {

@@ -43,9 +43,12 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
+/** `src/a.ts:3-9`; a document by its place (`R-intro.pdf p. 15`, `analysis.ipynb cell 4`); `(outside)` for a docs-folder file. */
 export function sourceLabel(source: SourceRef): string {
+  const name = source.path.slice(source.path.lastIndexOf('/') + 1);
   const lines = source.startLine === source.endLine ? `${source.startLine}` : `${source.startLine}-${source.endLine}`;
-  return `${source.path}:${lines}`;
+  const label = source.page !== undefined ? `${name} p. ${source.page}` : source.cell !== undefined ? `${name} cell ${source.cell}` : `${source.outside ? name : source.path}:${lines}`;
+  return source.outside ? `${label} (outside the repository)` : label;
 }
 
 /** Highlighted code inside `<pre data-lang><code>`; the view adds the Copy/Insert toolbar. */

@@ -344,7 +344,60 @@ const steps: Step[] = [
       await screenshot(ctx.page, 'reloaded');
     },
   },
+  {
+    name: 'a PDF source reads "R-intro.pdf p. N" and opens its extracted text at its lines',
+    async run(ctx) {
+      mkdirSync(path.join(ctx.workspace, 'manuals'));
+      cpSync(path.join(DOC_FIXTURES, 'r-intro-p13-18.pdf'), path.join(ctx.workspace, 'manuals', 'R-intro.pdf'));
+      const { label, index } = await sourceLabelled(ctx, 'How is a missing value NA marked, and what does is.na give?', /^R-intro\.pdf p\. (\d)$/);
+      check(Math.abs(Number(/p\. (\d)/.exec(label)![1]) - 5) <= 1, `the missing-values passage is on page 5 of the fixture, the source says ${label}`);
+      await lastAnswer(ctx).locator('.source-list .source-link').nth(index).click();
+      await waitUntil('the extracted text is the active editor tab', async () =>
+        (await activeTab(ctx.page)) === 'R-intro.pdf.txt' ? true : undefined);
+      const status = await waitUntil('its lines are selected', async () => {
+        const shown = await selectionStatus(ctx.page);
+        return /\(\d+ selected\)/.test(shown) ? shown : undefined;
+      }, 10_000);
+      console.log(`    (${label}: ${status})`);
+      await screenshot(ctx.page, 'pdf-source-opened');
+    },
+  },
+  {
+    name: 'a notebook source reads "code-cells.ipynb cell N" and opens the notebook editor at that cell',
+    async run(ctx) {
+      mkdirSync(path.join(ctx.workspace, 'notebooks'));
+      cpSync(path.join(DOC_FIXTURES, 'nbsphinx-code-cells.ipynb'), path.join(ctx.workspace, 'notebooks', 'code-cells.ipynb'));
+      const { label, index } = await sourceLabelled(ctx, 'Which cell magic runs bash, looping for i in 1 2 3 with echo?', /^code-cells\.ipynb cell \d+$/);
+      const cell = Number(/cell (\d+)$/.exec(label)![1]);
+      check(cell === 17, `the %%bash cell is cell 17 of the fixture, the source says ${label}`);
+      await lastAnswer(ctx).locator('.source-list .source-link').nth(index).click();
+      await waitUntil('the notebook is the active editor tab', async () => ((await activeTab(ctx.page)) === 'code-cells.ipynb' ? true : undefined));
+      const focused = await waitUntil('a cell of the notebook editor is focused', async () =>
+        (await ctx.page.locator('.notebook-editor .monaco-list-row.focused').first().getAttribute('data-index', { timeout: 1000 })) ?? undefined);
+      check(Number(focused) === cell, `cell ${focused} is focused, not ${cell}`);
+      await screenshot(ctx.page, 'notebook-source-opened');
+    },
+  },
 ];
+
+const DOC_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'docs');
+
+/** Asks until a source's label matches (the watcher indexes a file just copied in a moment later). */
+async function sourceLabelled(ctx: Context, question: string, pattern: RegExp): Promise<{ label: string; index: number }> {
+  return waitUntil(`a source labelled ${pattern}`, async () => {
+    const before = await ctx.chat.locator('.turn-assistant').count();
+    await ask(ctx, question);
+    await waitUntil('the answer is complete', async () =>
+      (await ctx.chat.locator('.turn-assistant').count()) > before && !(await isStreaming(ctx)) && (await answerText(ctx)).length > 0 ? true : undefined);
+    const labels = await lastAnswer(ctx).locator('.source-list .source-path').allTextContents();
+    const index = labels.findIndex((l) => pattern.test(l.trim()));
+    return index >= 0 ? { label: labels[index].trim(), index } : undefined;
+  }, 60_000);
+}
+
+async function activeTab(page: Page): Promise<string | undefined> {
+  return (await page.locator('.tabs-container .tab.active .label-name').first().textContent({ timeout: 1000 }))?.trim();
+}
 
 /** The fixture copy the workbench opens. */
 function prepareWorkspace(root: string): string {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { isOutsideWorkspace } from '../files/docFolders';
 import type { LoreStore } from '../store';
 import { BUNDLE_MAGIC, BUNDLE_VERSION, BundleError, parseFrame, parseHeader, type BundleEntry, type BundleFile, type BundleHeader } from './format';
 
@@ -19,7 +20,7 @@ export interface PackResult {
   bytes: number;
 }
 
-/** Writes every file of `store` (chunks, and vectors where it has them) to `out`, atomically. */
+/** Writes every workspace file of `store` (chunks, and vectors where it has them) to `out`, atomically. */
 export async function packStore(store: LoreStore, out: string): Promise<PackResult> {
   const { embedModel, dims } = await store.stats();
   const payloadFile = `${out}.payload-${process.pid}`;
@@ -40,6 +41,8 @@ export async function packStore(store: LoreStore, out: string): Promise<PackResu
       createWriteStream(payloadFile),
     );
     for (const record of store.files()) {
+      // Docs-folder files are keyed by absolute path, which a bundle never holds (and another machine lacks).
+      if (isOutsideWorkspace(record.path)) continue;
       const chunks = store.chunksOf(record.path);
       const vectored: number[] = [];
       const vectors: Float32Array[] = [];

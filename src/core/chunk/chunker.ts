@@ -4,6 +4,7 @@
 // host's event loop nor waits for the store; in the calling thread when no worker can start.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { UnreadableDocumentError } from '../docs/document';
 import type { Chunk } from '../types';
 import { defaultGrammarDir } from './grammars';
 import { ChunkOptions, InThreadChunker, resolveOptions } from './inThread';
@@ -46,7 +47,7 @@ export class Chunker {
     if (workers > 0) {
       const script = options.workerScript ?? path.join(__dirname, 'chunkWorker.js');
       try {
-        chunker.pool = await ChunkWorkerPool.start(script, grammarDir, workers, (file, text, chunkOptions) => chunker.chunkInThread(file, text, chunkOptions));
+        chunker.pool = await ChunkWorkerPool.start(script, grammarDir, workers, (file, content, chunkOptions) => chunker.chunkInThread(file, content, chunkOptions));
       } catch (err) {
         chunker.startProblem = err instanceof Error ? err.message : String(err);
       }
@@ -72,16 +73,19 @@ export class Chunker {
    * inclusive, and `text` is exactly those rows, except for the pieces of a single row too long for
    * the budget, which share that row's number and concatenate back to it. Never fails on the content:
    * a parser failure falls back to line windows. Throws a RangeError on invalid options, and a
-   * ChunkingError when this one file could not be chunked (its worker died on it).
+   * ChunkingError when this one file could not be chunked (its worker died on it, or it is a
+   * document that cannot be read: `unreadable`). Documents (PDF, Word, HTML, notebooks: see
+   * docs/index.ts) come raw, as text or bytes; the workers extract and mask their text.
    */
-  async chunk(path: string, text: string, options?: Partial<ChunkOptions>): Promise<Chunk[]> {
+  async chunk(path: string, content: string | Uint8Array, options?: Partial<ChunkOptions>): Promise<Chunk[]> {
     const resolved = resolveOptions(options);
     if (this.disposed) throw new Error('Lore chunker: disposed');
-    if (!/\S/.test(text)) return [];
+    if (typeof content === 'string' && !/\S/.test(content)) return [];
     try {
-      return this.pool ? await this.pool.run(path, text, resolved) : await this.chunkInThread(path, text, resolved);
+      return this.pool ? await this.pool.run(path, content, resolved) : await this.chunkInThread(path, content, resolved);
     } catch (err) {
       if (err instanceof ChunkingError || this.disposed) throw err;
+      if (err instanceof UnreadableDocumentError) throw new ChunkingError(path, err.reason, true);
       throw new ChunkingError(path, err instanceof Error ? err.message : String(err));
     }
   }
@@ -92,8 +96,8 @@ export class Chunker {
     await this.pool?.dispose();
   }
 
-  private async chunkInThread(path: string, text: string, options: ChunkOptions): Promise<Chunk[]> {
-    return (await this.inThread()).chunk(path, text, options);
+  private async chunkInThread(path: string, content: string | Uint8Array, options: ChunkOptions): Promise<Chunk[]> {
+    return (await this.inThread()).chunk(path, content, options);
   }
 
   /** Opened on first need: with workers running, the calling thread never loads tree-sitter. */

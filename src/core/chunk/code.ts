@@ -368,6 +368,16 @@ function fitContext(signatures: string[], maxTokens: number): string {
   return truncateToTokens(candidates[candidates.length - 1], maxTokens);
 }
 
+/** The names the top level of a parsed piece of code declares (a notebook cell's functions and classes). */
+export function topLevelDeclarations(root: Node): string[] {
+  const names: string[] = [];
+  for (const child of root.namedChildren) {
+    const name = child && declaredName(child);
+    if (name && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
 /** The name the node declares, directly or through a wrapper such as `export`. */
 function declaredName(node: Node): string | undefined {
   const declaration = declarationOf(node);

@@ -2,9 +2,12 @@
 // code (tree-sitter), heading sections for Markdown and reStructuredText, line windows for the rest.
 // The chunk workers run this; `Chunker` (chunker.ts) runs it in-thread when no worker can start.
 
+import { asciidocOutline, documentFormatOf, extractDocument, type DocPlaces } from '../docs';
+import { maskSecrets } from '../files/secrets';
 import { chunkId, contentHash } from '../hash';
 import type { Chunk } from '../types';
-import { chunkCode } from './code';
+import { chunkCode, topLevelDeclarations } from './code';
+import { chunkDocument, placeOf } from './documents';
 import { Grammars, hasGrammar } from './grammars';
 import { languageOf } from './languages';
 import { LineText, Span, lineWindows } from './lines';
@@ -27,10 +30,23 @@ export class InThreadChunker {
     return new InThreadChunker(await Grammars.open(grammarDir));
   }
 
-  /** `Chunker.chunk` on a text that is not blank, with options already checked by `resolveOptions`. */
-  async chunk(path: string, text: string, { maxTokens, overlapLines }: ChunkOptions): Promise<Chunk[]> {
+  /**
+   * `Chunker.chunk`, with options already checked by `resolveOptions`. A document (PDF, Word, HTML,
+   * notebook) comes raw: its text is extracted and masked here. Throws UnreadableDocumentError when
+   * a document cannot be read.
+   */
+  async chunk(path: string, content: string | Uint8Array, { maxTokens, overlapLines }: ChunkOptions): Promise<Chunk[]> {
     const language = languageOf(path);
-    const doc = new LineText(text);
+    const format = documentFormatOf(path);
+    if (format) {
+      const extracted = await extractDocument(format, content);
+      const doc = new LineText(maskSecrets(extracted.text).text);
+      if (!/\S/.test(doc.text)) return [];
+      const spans = chunkDocument(doc, extracted, maxTokens, overlapLines);
+      if (extracted.code && extracted.places) await this.nameDeclarations(doc, spans, extracted.places, extracted.code);
+      return toChunks(path, language, doc, spans, extracted.places);
+    }
+    const doc = new LineText(typeof content === 'string' ? content : Buffer.from(content).toString('utf8'));
     const spans = await this.spansOf(language, doc, maxTokens, overlapLines);
     return toChunks(path, language, doc, spans);
   }
@@ -38,6 +54,7 @@ export class InThreadChunker {
   private async spansOf(language: string, doc: LineText, maxTokens: number, overlapLines: number): Promise<Span[]> {
     if (language === 'markdown') return chunkSections(doc, markdownOutline(doc), maxTokens, overlapLines);
     if (language === 'restructuredtext') return chunkSections(doc, rstOutline(doc), maxTokens, overlapLines);
+    if (language === 'asciidoc') return chunkSections(doc, asciidocOutline(doc), maxTokens, overlapLines);
     if (hasGrammar(language)) {
       const spans = await this.codeSpans(language, doc, maxTokens, overlapLines);
       if (spans) return spans;
@@ -45,6 +62,29 @@ export class InThreadChunker {
     const windows: Span[] = [];
     lineWindows(doc, 0, doc.rowCount - 1, maxTokens, overlapLines, undefined, undefined, windows);
     return windows;
+  }
+
+  /**
+   * A notebook's code cells in the kernel's language, where there is a grammar: each piece of a cell
+   * that declares functions or classes is filed under their names after its heading path, so a
+   * question naming `season_mean` finds the cell that defines it as it finds a function in a file.
+   */
+  private async nameDeclarations(doc: LineText, spans: Span[], places: DocPlaces, code: { language: string; places: number[] }): Promise<void> {
+    const parser = hasGrammar(code.language) ? await this.grammars.parserFor(code.language) : undefined;
+    if (!parser) return;
+    const codePlaces = new Set(code.places);
+    for (const span of spans) {
+      if (!codePlaces.has(placeOf(places, span.startRow))) continue;
+      let names: string[] = [];
+      try {
+        const tree = parser.parse(span.text ?? doc.slice(span.startRow, span.endRow));
+        if (tree) names = topLevelDeclarations(tree.rootNode);
+        tree?.delete();
+      } catch {
+        parser.reset();
+      }
+      if (names.length) span.symbol = [span.symbol, names.join(', ')].filter(Boolean).join(' > ');
+    }
   }
 
   /** Syntax-aware spans, or undefined when the grammar is missing or parsing fails. */
@@ -79,7 +119,7 @@ export function resolveOptions(options: Partial<ChunkOptions> | undefined): Chun
   return { maxTokens, overlapLines };
 }
 
-function toChunks(path: string, language: string, doc: LineText, spans: Span[]): Chunk[] {
+function toChunks(path: string, language: string, doc: LineText, spans: Span[], places?: DocPlaces): Chunk[] {
   const ids = new Set<string>();
   return spans.map((span) => {
     const text = span.text ?? doc.slice(span.startRow, span.endRow);
@@ -92,6 +132,7 @@ function toChunks(path: string, language: string, doc: LineText, spans: Span[]):
     const chunk: Chunk = { id, path, startLine, endLine: span.endRow + 1, language, text, hash };
     if (span.symbol) chunk.symbol = span.symbol;
     if (span.context) chunk.context = span.context;
+    if (places) chunk[places.kind] = placeOf(places, span.startRow);
     return chunk;
   });
 }

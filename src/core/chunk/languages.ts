@@ -21,6 +21,9 @@ const BY_EXTENSION = new Map<string, string>(Object.entries({
   sh: 'shellscript', bash: 'shellscript', zsh: 'shellscript', ksh: 'shellscript',
   md: 'markdown', markdown: 'markdown', mdx: 'markdown', mdown: 'markdown', mkd: 'markdown',
   rst: 'restructuredtext',
+  adoc: 'asciidoc', asciidoc: 'asciidoc',
+  // Not VS Code language ids (these files open in a viewer, not a text editor): the formats Lore extracts.
+  pdf: 'pdf', docx: 'docx', ipynb: 'jupyter',
   json: 'json', jsonc: 'jsonc', json5: 'json5', jsonl: 'jsonl',
   yaml: 'yaml', yml: 'yaml',
   toml: 'toml',

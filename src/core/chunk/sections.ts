@@ -9,6 +9,8 @@ export interface Section {
   endRow: number;
   /** Heading path; undefined for text before the first heading. */
   path: string | undefined;
+  /** Starts a page or notebook cell (documents.ts): never packed into the chunk before it, so each chunk has one place. */
+  startsPlace?: boolean;
 }
 
 /** A document's sections plus the blocks that must not be split: fenced code, front matter, literal blocks. */
@@ -140,7 +142,7 @@ function indentedBlockEnd(doc: LineText, row: number, indent: number): number {
   return end;
 }
 
-function sectionsOf(doc: LineText, headings: Array<{ row: number; level: number; title: string }>): Section[] {
+export function sectionsOf(doc: LineText, headings: Array<{ row: number; level: number; title: string }>): Section[] {
   const sections: Section[] = [];
   const add = (startRow: number, nextRow: number, path: string | undefined): void => {
     const endRow = doc.previousNonBlank(nextRow - 1, startRow);
@@ -175,7 +177,7 @@ export function chunkSections(doc: LineText, outline: Outline, budget: number, o
       splitSection(doc, section, outline.atomic, budget, overlapLines, spans);
       continue;
     }
-    if (open && doc.tokens(open.startRow, open.endRow) < budget * TINY_SECTION_SHARE
+    if (open && !section.startsPlace && doc.tokens(open.startRow, open.endRow) < budget * TINY_SECTION_SHARE
       && doc.tokens(open.startRow, section.endRow) <= budget) {
       open.endRow = section.endRow;
       open.symbol ??= section.path;

@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Chunk } from '../types';
 import type { ChunkOptions } from './inThread';
-import { rememberLexicalTerms, type LexicalTerms } from '../lexical/terms';
+import { rememberLexicalTerms } from '../lexical/terms';
 
 /** `workerData` of a chunk worker. */
 export interface WorkerStart {
@@ -18,18 +18,32 @@ export type StartReply = { ready: true } | { failed: string };
 
 export interface ChunkRequest {
   path: string;
-  text: string;
+  /** Masked text, or a document's raw text or bytes (see `InThreadChunker.chunk`). */
+  content: string | Uint8Array;
   options: ChunkOptions;
 }
 
-/** Replies come in the order of the requests. */
-export type ChunkReply = { chunks: Chunk[]; terms: LexicalTerms[] } | { error: string };
+/**
+ * Replies come in the order of the requests. `unreadable`: a document that cannot be read as its
+ * format. `terms`: each chunk's lexical terms, packed (packLexicalTerms). `more`: a part of a big file's chunks; the rest follows in the next replies.
+ */
+export type ChunkReply = { chunks: Chunk[]; terms: string[]; more?: true } | { error: string; unreadable?: true };
 
-/** One file could not be chunked (its worker died on it, or chunking threw); other files are unaffected. */
+/**
+ * Chunks per reply message. Decoding a message is one task on the calling thread: a 2,400-page PDF's
+ * 5,800 chunks and their terms at once held it for ~200 ms, 500 take a few milliseconds.
+ */
+export const CHUNKS_PER_REPLY = 500;
+
+/**
+ * One file could not be chunked (its worker died on it, chunking threw, or it is a document that
+ * cannot be read: `unreadable`, with the reason a user reads); other files are unaffected.
+ */
 export class ChunkingError extends Error {
   constructor(
     readonly path: string,
     readonly reason: string,
+    readonly unreadable = false,
   ) {
     super(`Lore chunker: ${path} could not be chunked: ${reason}`);
     this.name = 'ChunkingError';
@@ -37,10 +51,12 @@ export class ChunkingError extends Error {
 }
 
 /** Chunks in the calling thread: where requests go once no worker is left. */
-export type FallbackChunk = (path: string, text: string, options: ChunkOptions) => Promise<Chunk[]>;
+export type FallbackChunk = (path: string, content: string | Uint8Array, options: ChunkOptions) => Promise<Chunk[]>;
 
 interface Task {
   request: ChunkRequest;
+  /** Chunks of the parts received so far (see ChunkReply's `more`). */
+  received?: Chunk[];
   resolve(chunks: Chunk[]): void;
   reject(err: Error): void;
 }
@@ -51,13 +67,28 @@ interface Task {
  */
 const REQUESTS_PER_WORKER = 8;
 
+/**
+ * A pathological document (a PDF that inflates without end) ends its worker, and so fails alone as a
+ * ChunkingError, instead of growing the process. A 1,000-page PDF extracts within 64 MB.
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 1024 };
+
 interface PoolWorker {
   thread: Worker;
   /** Sent and not answered yet, oldest first: the worker is chunking the first. */
   tasks: Task[];
   /** What the thread reported before it stopped (an uncaught error), for the error of its task. */
   lastError?: string;
+  /** Takes no more requests, and is replaced once it has answered those it holds (see BIG_FILE_SIZE). */
+  retiring?: boolean;
 }
+
+/**
+ * A worker that has read a file this big (bytes, or characters of text) is replaced by a fresh one:
+ * extracting a 2,400-page PDF grows a worker's heap by ~200 MB that V8 keeps for the thread's life;
+ * ending the thread returns it. Starting a worker costs less than reading such a file.
+ */
+const BIG_FILE_SIZE = 1024 * 1024;
 
 export class ChunkWorkerPool {
   private readonly workers = new Set<PoolWorker>();
@@ -90,11 +121,11 @@ export class ChunkWorkerPool {
     return this.workers.size + this.starting.size;
   }
 
-  run(path: string, text: string, options: ChunkOptions): Promise<Chunk[]> {
+  run(path: string, content: string | Uint8Array, options: ChunkOptions): Promise<Chunk[]> {
     if (this.disposed) return Promise.reject(disposedError());
-    if (this.workers.size === 0 && this.starting.size === 0) return this.fallback(path, text, options);
+    if (this.workers.size === 0 && this.starting.size === 0) return this.fallback(path, content, options);
     return new Promise<Chunk[]>((resolve, reject) => {
-      this.queue.push({ request: { path, text, options }, resolve, reject });
+      this.queue.push({ request: { path, content, options }, resolve, reject });
       this.dispatch();
     });
   }
@@ -116,14 +147,14 @@ export class ChunkWorkerPool {
   private dispatch(): void {
     while (this.queue.length > 0) {
       let idlest: PoolWorker | undefined;
-      for (const worker of this.workers) if (!idlest || worker.tasks.length < idlest.tasks.length) idlest = worker;
+      for (const worker of this.workers) if (!worker.retiring && (!idlest || worker.tasks.length < idlest.tasks.length)) idlest = worker;
       if (!idlest || idlest.tasks.length >= REQUESTS_PER_WORKER) break;
       const task = this.queue.shift()!;
       if (idlest.tasks.push(task) === 1) idlest.thread.ref(); // files are being chunked: the process waits for them
       idlest.thread.postMessage(task.request);
     }
     if (this.workers.size === 0 && this.starting.size === 0) {
-      for (const { request, resolve, reject } of this.queue.splice(0)) this.fallback(request.path, request.text, request.options).then(resolve, reject);
+      for (const { request, resolve, reject } of this.queue.splice(0)) this.fallback(request.path, request.content, request.options).then(resolve, reject);
     }
   }
 
@@ -132,7 +163,7 @@ export class ChunkWorkerPool {
     return new Promise<void>((resolve, reject) => {
       let thread: Worker;
       try {
-        thread = new Worker(this.script, { workerData: { grammarDir: this.grammarDir } satisfies WorkerStart });
+        thread = new Worker(this.script, { workerData: { grammarDir: this.grammarDir } satisfies WorkerStart, resourceLimits: WORKER_LIMITS });
       } catch (err) {
         reject(new Error(`cannot start a chunk worker from ${this.script}: ${message(err)}`));
         return;
@@ -176,16 +207,32 @@ export class ChunkWorkerPool {
   }
 
   private finish(worker: PoolWorker, reply: ChunkReply): void {
+    if ('more' in reply) {
+      const task = worker.tasks[0];
+      reply.chunks.forEach((chunk, i) => rememberLexicalTerms(chunk, reply.terms[i]));
+      if (task) (task.received ??= []).push(...reply.chunks);
+      return;
+    }
     const task = worker.tasks.shift();
     if (worker.tasks.length === 0) worker.thread.unref();
     if (task) {
-      if ('error' in reply) task.reject(new ChunkingError(task.request.path, reply.error));
+      if ('error' in reply) task.reject(new ChunkingError(task.request.path, reply.error, reply.unreadable));
       else {
         reply.chunks.forEach((chunk, i) => rememberLexicalTerms(chunk, reply.terms[i]));
-        task.resolve(reply.chunks);
+        task.resolve(task.received ? [...task.received, ...reply.chunks] : reply.chunks);
       }
+      const { content } = task.request;
+      if ((typeof content === 'string' ? content.length : content.byteLength) >= BIG_FILE_SIZE) worker.retiring = true;
     }
+    if (worker.retiring && worker.tasks.length === 0) this.replace(worker);
     this.dispatch();
+  }
+
+  /** Ends an idle worker and starts a fresh one in its place. */
+  private replace(worker: PoolWorker): void {
+    if (!this.workers.delete(worker)) return;
+    void worker.thread.terminate();
+    this.spawn().catch(() => this.dispatch());
   }
 
   /**

@@ -135,10 +135,8 @@ export const BUILTIN_EXCLUDES: readonly string[] = [
   '*.sqlite3',
   '*.db',
 
-  // Office documents and PDFs (binary formats Lore cannot read)
-  '*.pdf',
+  // Office formats Lore cannot read (PDF and .docx it reads: src/core/docs)
   '*.doc',
-  '*.docx',
   '*.xls',
   '*.xlsx',
   '*.ppt',

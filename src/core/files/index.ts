@@ -1,5 +1,6 @@
 export { scanFolder, IgnoreRules } from './scanner';
 export type { ScanOptions, ScanResult } from './scanner';
-export { readTextFile } from './read';
-export type { ReadResult } from './read';
+export { readFileBytes, readTextFile } from './read';
+export type { BytesResult, ReadResult } from './read';
 export { isSecretPath, maskSecrets } from './secrets';
+export { docFileCounts, docFolderKey, docFolderOf, isOutsideWorkspace, resolveIndexedPath } from './docFolders';

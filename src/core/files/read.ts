@@ -2,11 +2,15 @@
 // because files change under the indexer all the time (saves, checkouts, builds).
 import { constants, promises as fs } from 'node:fs';
 
+/** Why a file was not read. `absent`: no regular file at that path (gone, a folder, a pipe), so nothing to index rather than a problem to report. */
+export type ReadFailure = { ok: false; reason: string; absent?: true };
+
 export type ReadResult =
   /** `size` and `mtimeMs` are those of the file that was read, from the open handle. */
   | { ok: true; text: string; size: number; mtimeMs: number }
-  /** `absent`: no regular file at that path (gone, a folder, a pipe), so nothing to index rather than a problem to report. */
-  | { ok: false; reason: string; absent?: true };
+  | ReadFailure;
+
+export type BytesResult = { ok: true; bytes: Buffer; size: number; mtimeMs: number } | ReadFailure;
 
 /** Bytes sampled for the control-character test: enough to see a binary header, cheap on a big file. */
 const CONTROL_SAMPLE_CHARS = 64 * 1024;
@@ -40,6 +44,14 @@ export function assertValidMaxFileBytes(maxFileBytes: number): void {
  * UTF-16 LE/BE with BOM), line endings normalised to LF. Never rejects because of the file.
  */
 export async function readTextFile(absPath: string, maxFileBytes: number): Promise<ReadResult> {
+  const read = await readFileBytes(absPath, maxFileBytes);
+  if (!read.ok) return read;
+  const decoded = decodeText(read.bytes);
+  return typeof decoded === 'string' ? { ok: true, text: decoded, size: read.size, mtimeMs: read.mtimeMs } : decoded;
+}
+
+/** Reads a file's bytes (a PDF, a Word document) with the size cap. Never rejects because of the file. */
+export async function readFileBytes(absPath: string, maxFileBytes: number): Promise<BytesResult> {
   assertValidMaxFileBytes(maxFileBytes);
   let handle: fs.FileHandle;
   try {
@@ -55,8 +67,7 @@ export async function readTextFile(absPath: string, maxFileBytes: number): Promi
     const bytes = await readAtMost(handle, maxFileBytes + 1, stat.size);
     // The file grew after the size check.
     if (bytes.length > maxFileBytes) return { ok: false, reason: tooLargeReason((await handle.stat()).size, maxFileBytes) };
-    const decoded = decodeText(bytes);
-    return typeof decoded === 'string' ? { ok: true, text: decoded, size: stat.size, mtimeMs: stat.mtimeMs } : decoded;
+    return { ok: true, bytes, size: stat.size, mtimeMs: stat.mtimeMs };
   } catch (err) {
     return readError(err);
   } finally {
@@ -147,7 +158,7 @@ function controlRatio(text: string): number {
   return control / length;
 }
 
-function readError(err: unknown): ReadResult {
+function readError(err: unknown): ReadFailure {
   const code = (err as NodeJS.ErrnoException)?.code;
   switch (code) {
     case 'ENOENT':

@@ -18,6 +18,8 @@ export interface ScanOptions {
   /** Cancels the scan: it rejects with an error named 'AbortError'. */
   signal?: AbortSignal;
   onProgress?: (filesSeen: number) => void;
+  /** Index files symlinks lead to outside `root`: only for a docs folder the user chose (see WalkOptions). */
+  linksOutside?: boolean;
 }
 
 export interface ScanResult {
@@ -37,7 +39,7 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
     root: opts.root,
     excludes: opts.excludes,
     signal: opts.signal,
-    files: { maxFileBytes: opts.maxFileBytes, onProgress: opts.onProgress },
+    files: { maxFileBytes: opts.maxFileBytes, onProgress: opts.onProgress, linksOutside: opts.linksOutside },
   });
   return { files, skipped };
 }

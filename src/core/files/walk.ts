@@ -5,6 +5,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { maxBytesFor } from '../docs/formats';
 import type { ScannedFile, SkippedFile } from '../types';
 import { tooLargeReason } from './read';
 import { RuleSet } from './rules';
@@ -21,8 +22,12 @@ export interface WalkOptions {
   root: string;
   excludes?: readonly string[];
   signal?: AbortSignal;
-  /** Absent: only the rules are wanted (IgnoreRules), files are neither stat'ed nor listed. */
-  files?: { maxFileBytes: number; onProgress?: (filesSeen: number) => void };
+  /**
+   * Absent: only the rules are wanted (IgnoreRules), files are neither stat'ed nor listed.
+   * `linksOutside`: index files that symlinks lead to outside the root (a docs folder the user chose,
+   * such as Debian's /usr/share/doc/r-doc-pdf/manual, is often made of links); never in a workspace.
+   */
+  files?: { maxFileBytes: number; onProgress?: (filesSeen: number) => void; linksOutside?: boolean };
 }
 
 export interface WalkResult {
@@ -175,12 +180,13 @@ class TreeWalk {
     if (!this.options.files || this.rules.ignores(rel, false)) return;
     const real = await fs.realpath(abs).catch(() => undefined);
     if (!real) return;
-    if (!isInside(this.root.real, real)) {
+    const inside = isInside(this.root.real, real);
+    if (!inside && !this.options.files.linksOutside) {
       this.skipped.push({ path: rel, reason: 'symlink to a file outside the indexed folder: not indexed' });
       return;
     }
     // A harmless name can point at `.env`.
-    if (isSecretPath(rel) || isSecretPath(posixRelative(this.root.real, real))) {
+    if (isSecretPath(rel) || isSecretPath(inside ? posixRelative(this.root.real, real) : path.basename(real))) {
       this.skipped.push({ path: rel, reason: SECRET_REASON });
       return;
     }
@@ -201,7 +207,7 @@ class TreeWalk {
   }
 
   private addFile(rel: string, abs: string, stat: Stats): void {
-    const { maxFileBytes } = this.options.files!;
+    const maxFileBytes = maxBytesFor(rel, this.options.files!.maxFileBytes);
     if (stat.size > maxFileBytes) this.skipped.push({ path: rel, reason: tooLargeReason(stat.size, maxFileBytes) });
     else this.files.push({ path: rel, absPath: abs, size: stat.size, mtimeMs: stat.mtimeMs });
   }

@@ -23,19 +23,44 @@ export function lexicalTermsOf(chunk: LexicalDocument): LexicalTerms {
   });
 }
 
-/** Terms computed along with chunks (in a chunk worker), until the index takes them. */
-const computed = new WeakMap<object, LexicalTerms>();
+/**
+ * LexicalTerms in one string, as a chunk worker sends them: a few objects per chunk instead of
+ * thousands, so a big document's terms waiting to be indexed barely load the receiver's garbage
+ * collector (a 2,400-page PDF's terms as Maps held its thread in collection for ~100 ms at a time).
+ * Terms are letters, digits and marks only, so control characters separate them.
+ */
+export function packLexicalTerms(terms: LexicalTerms): string {
+  return terms.map((frequencies) => Array.from(frequencies, ([term, count]) => `${term}${TERM_COUNT}${count}`).join(ENTRY)).join(FIELD);
+}
 
-export function rememberLexicalTerms(chunk: object, terms: LexicalTerms): void {
-  computed.set(chunk, terms);
+function unpackLexicalTerms(packed: string): LexicalTerms {
+  return packed.split(FIELD).map((field) => {
+    const frequencies = new Map<string, number>();
+    if (field) for (const entry of field.split(ENTRY)) {
+      const at = entry.indexOf(TERM_COUNT);
+      frequencies.set(entry.slice(0, at), Number(entry.slice(at + 1)));
+    }
+    return frequencies;
+  });
+}
+
+const TERM_COUNT = '\u0001';
+const ENTRY = '\u0002';
+const FIELD = '\u0003';
+
+/** Terms computed along with chunks (in a chunk worker), packed, until the index takes them. */
+const computed = new WeakMap<object, string>();
+
+export function rememberLexicalTerms(chunk: object, packed: string): void {
+  computed.set(chunk, packed);
 }
 
 /** The chunk's terms, computed now unless they came with it. */
 export function takeLexicalTerms(chunk: LexicalDocument): LexicalTerms {
-  const terms = computed.get(chunk);
-  if (!terms) return lexicalTermsOf(chunk);
+  const packed = computed.get(chunk);
+  if (packed === undefined) return lexicalTermsOf(chunk);
   computed.delete(chunk);
-  return terms;
+  return unpackLexicalTerms(packed);
 }
 
 /** Line comments, block comment lines and Markdown/rst headings: what the author says in words. */

@@ -160,7 +160,7 @@ class FileLines {
   }
 }
 
-/** Groups results (of one file) whose ranges overlap, touch, or are at most maxGap lines apart. */
+/** Groups results (of one file, and one page or cell of a document) whose ranges overlap, touch, or are at most maxGap lines apart. */
 function adjacentRuns(results: RetrievedChunk[], file: FileLines, maxGap: number): RetrievedChunk[][] {
   const sorted = [...results].sort((a, b) => a.chunk.startLine - b.chunk.startLine || a.chunk.endLine - b.chunk.endLine);
   const runs: RetrievedChunk[][] = [];
@@ -171,6 +171,9 @@ function adjacentRuns(results: RetrievedChunk[], file: FileLines, maxGap: number
     const gap = r.chunk.startLine - runEnd - 1;
     const joins =
       current.length > 0 &&
+      // A document's page or cell is where a user is sent: a merged result stays on one.
+      r.chunk.page === current[0].chunk.page &&
+      r.chunk.cell === current[0].chunk.cell &&
       (gap <= 0 || (gap <= maxGap && file.canFill(runEnd + 1, r.chunk.startLine - 1))) &&
       file.chars(runStart, Math.max(runEnd, r.chunk.endLine)) <= MAX_MERGED_CHARS;
     if (!joins && current.length > 0) {
@@ -202,6 +205,9 @@ function mergeRun(run: RetrievedChunk[], file: FileLines): RetrievedChunk {
       language: best.chunk.language,
       ...(symbols.length > 0 ? { symbol: symbols.join(', ') } : {}),
       ...(first.chunk.context !== undefined ? { context: first.chunk.context } : {}),
+      // A document's place is where the merged text starts.
+      ...(first.chunk.page !== undefined ? { page: first.chunk.page } : {}),
+      ...(first.chunk.cell !== undefined ? { cell: first.chunk.cell } : {}),
       text,
       hash,
     },

@@ -6,4 +6,5 @@ export { aggregateByFile, FILE_SUPPORT_DECAY, type FileHit } from './fileRanking
 export { fileKindOf, kindWeights, weighByFileKind, type FileKind } from './fileKind';
 export { rerankWithChatModel, DEFAULT_RERANK_CANDIDATES, DEFAULT_RERANK_TIMEOUT_MS, type RerankOptions } from './rerank';
 export { retrieverAcrossFolders, type FolderSearch } from './acrossFolders';
+export { documentAwareReader, indexedText, type IndexedFiles, type ReadCurrent } from './currentText';
 export { searchForAgent, checkSearchInput, formatExcerpts, pathMatcher, SearchInputError, SEARCH_TOOL_DESCRIPTION, SEARCH_PARAMETERS, DEFAULT_SEARCH_K, MAX_SEARCH_K, type AgentSearchInput, type AgentSearchOutput, type AgentSearchResult } from './agentSearch';

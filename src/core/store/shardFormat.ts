@@ -70,8 +70,8 @@ export function packGeneration(name: string): number | undefined {
 
 /** `chunks` all belong to one file, in line order. Only the Chunk fields are kept. Compresses off the main thread. */
 export function encodePayload(chunks: readonly Chunk[]): Promise<Buffer> {
-  const stored: StoredChunk[] = chunks.map(({ id, startLine, endLine, language, symbol, context, text, hash }) => ({
-    id, startLine, endLine, language, symbol, context, text, hash,
+  const stored: StoredChunk[] = chunks.map(({ id, startLine, endLine, language, symbol, context, page, cell, text, hash }) => ({
+    id, startLine, endLine, language, symbol, context, page, cell, text, hash,
   }));
   return brotliCompressAsync(JSON.stringify(stored), BROTLI_OPTIONS);
 }

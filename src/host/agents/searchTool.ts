@@ -3,7 +3,7 @@
 // chat's freshness check (unsaved buffers first) and its masked chunk texts.
 import * as vscode from 'vscode';
 import { checkSearchInput, formatExcerpts, retrieverAcrossFolders, searchForAgent, type AgentSearchInput } from '../../core/retrieve';
-import { readCurrentText } from '../currentText';
+import { currentTextReader } from '../currentText';
 import type { FolderIndex } from '../folderIndex';
 import { folderSearch } from '../folderSearch';
 import { readSettings } from '../settings';
@@ -31,7 +31,7 @@ export function registerSearchTool(host: SearchToolHost): vscode.Disposable {
       try {
         // Several folders: their rankings are fused as the chat fuses them, each path led by its folder's name.
         const retriever = folders.length === 1 ? folders[0].index.retriever : retrieverAcrossFolders(folders.map(folderSearch));
-        const output = await searchForAgent(retriever, input, { readCurrent: (rel) => readCurrentText(folders[0].folder, rel), signal: controller.signal });
+        const output = await searchForAgent(retriever, input, { readCurrent: currentTextReader(folders[0]), signal: controller.signal });
         return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(formatExcerpts(query, output))]);
       } finally {
         cancel.dispose();

@@ -50,6 +50,8 @@ export interface ChatBackend {
   onDidChangeIndexState(listener: (state: IndexStateMessage) => void): vscode.Disposable;
   /** Starts a full reindex of the workspace (the `lore.reindex` command). */
   reindex(): void;
+  /** Opens a document source (notebook at its cell, PDF/Word/HTML as extracted text); false when `path` is not an indexed document. */
+  openDocumentSource(source: { path: string; startLine: number; endLine: number; cell?: number }): Promise<boolean>;
 }
 
 /** The protocol's form of what `ask` rejected with: its kind when it is one the view knows, else `failed`. */

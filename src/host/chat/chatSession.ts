@@ -47,7 +47,11 @@ export class ChatSession implements vscode.Disposable {
     stop: (m) => this.answers.stopTurn(m.turnId),
     newChat: () => this.newChat(),
     retry: (m) => this.retry(m.turnId),
-    openSource: (m) => void openWorkspaceFile(m.path, false, m.startLine, m.endLine),
+    openSource: (m) =>
+      void this.backend.openDocumentSource(m).then(
+        (opened) => (opened ? undefined : openWorkspaceFile(m.path, false, m.startLine, m.endLine)),
+        (err: unknown) => this.log(`chat view: could not open ${m.path}: ${err instanceof Error ? err.message : String(err)}`),
+      ),
     openLink: (m) => void openLink(m.href, this.log),
     copy: (m) => void vscode.env.clipboard.writeText(m.code),
     insertAtCursor: (m) => void insertAtCursor(m.code),

@@ -11,7 +11,9 @@ import { folderSearch } from '../folderSearch';
 import type { Chunk, RetrievedChunk } from '../../core/types';
 import type { AnswerErrorKind, AnswerSink, ChatBackend, ChatError, ChatRequest, IndexStateMessage, PullProgress } from './backend';
 import type { FolderIndex } from '../folderIndex';
-import { readCurrentText } from '../currentText';
+import { locationOf } from '../../core/location';
+import { currentTextReader } from '../currentText';
+import { openDocumentSource, type DocumentSource } from './documentSources';
 import { readSettings } from '../settings';
 
 const SOURCES_PER_ANSWER = 8;
@@ -34,7 +36,7 @@ export class LoreChat implements ChatBackend {
     const searched = req.selection ? [this.folderFor(req.selection.path)].filter((f): f is FolderIndex => !!f) : this.searchedFolders(settings.searchFolder);
     const fi = searched[0];
     if (!fi) throw chatError('failed', 'Open a folder first: Lore answers from the files of the open workspace.');
-    const readCurrent = (rel: string) => readCurrentText(fi.folder, rel);
+    const readCurrent = currentTextReader(fi);
     // In a multi-root workspace every source is labelled with its folder, even when one folder is searched.
     const retriever = req.selection || this.folders().length === 1 ? fi.index.retriever : retrieverAcrossFolders(searched.map(folderSearch));
     try {
@@ -54,7 +56,10 @@ export class LoreChat implements ChatBackend {
         signal,
         onInstructions: (paths) => sink.instructionsUsed(paths),
         onSources: (sources) =>
-          sink.sources(sources.map((s, i) => ({ n: i + 1, path: s.chunk.path, startLine: s.chunk.startLine, endLine: s.chunk.endLine, symbol: s.chunk.symbol }))),
+          sink.sources(sources.map((s, i) => {
+            const { page, cell, outside } = locationOf(s.chunk);
+            return { n: i + 1, path: s.chunk.path, startLine: s.chunk.startLine, endLine: s.chunk.endLine, symbol: s.chunk.symbol, page, cell, outside };
+          })),
         onToken: (t) => sink.token(t),
       });
     } catch (err) {
@@ -105,6 +110,10 @@ export class LoreChat implements ChatBackend {
 
   onDidChangeIndexState(listener: (state: IndexStateMessage) => void): vscode.Disposable {
     return this.onStateChange(() => listener(this.indexState()));
+  }
+
+  openDocumentSource(source: DocumentSource): Promise<boolean> {
+    return openDocumentSource(source, this.folders());
   }
 
   reindex(): void {

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Chunker, DEFAULT_CHUNK_OPTIONS } from '../../../src/core/chunk';
 import type { Chunk } from '../../../src/core/types';
 import { assertAllProperties, chunksAt, endLineOf, lineOf, readFixture } from './helpers';
@@ -166,6 +168,28 @@ describe('Chunker: documents and text', () => {
       const chunks = await chunker.chunk('emoji.txt', line, { maxTokens: 51 });
       assertAllProperties(line, chunks, 51, 'emoji.txt', 'plaintext');
       for (const chunk of chunks) assert.equal(chunk.text, '😀'.repeat(chunk.text.length / 2));
+    });
+  });
+
+  describe('notebook code cells (monthly-means.ipynb from xarray\'s docs)', () => {
+    const notebook = readFileSync(path.resolve(__dirname, '../../../../test/fixtures/docs/xarray-monthly-means.ipynb'), 'utf8');
+
+    it('files a cell that defines a function under its name, after its heading path, parsed in the kernel\'s language', async () => {
+      const chunks = await chunker.chunk('examples/monthly-means.ipynb', notebook);
+      const defining = chunks.filter((c) => c.symbol?.endsWith(' > season_mean'));
+      assert.ok(defining.length > 0, JSON.stringify(chunks.map((c) => [c.cell, c.symbol])));
+      assert.ok(defining.every((c) => c.cell === 10 && c.text.includes('def season_mean(')));
+      assert.match(defining[0].symbol!, /^Calculating Seasonal Averages/);
+      const others = chunks.filter((c) => c.cell !== 10);
+      assert.ok(others.every((c) => !c.symbol?.includes('season_mean')), 'a cell that only calls it, or prose, is not filed under it');
+    });
+
+    it('keeps the heading path alone where the kernel\'s language has no grammar', async () => {
+      const other = JSON.parse(notebook);
+      other.metadata.kernelspec.language = other.metadata.language_info.name = 'idl';
+      const chunks = await chunker.chunk('examples/monthly-means.ipynb', JSON.stringify(other));
+      assert.ok(chunks.some((c) => c.cell === 10));
+      assert.ok(chunks.every((c) => !c.symbol?.includes('season_mean')));
     });
   });
 

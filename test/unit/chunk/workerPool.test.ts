@@ -135,6 +135,28 @@ describe('Chunker on worker threads', function () {
     assert.equal(chunker.workerCount, 1);
   });
 
+  it('sends a big file\'s chunks in parts, and replaces a worker that has read a file of a megabyte or more', async () => {
+    const chunker = await pool(1, CRASHING_WORKER);
+    const thread = async (): Promise<string> => (await chunker.chunk('which-thread.txt', 'x'))[0].text;
+    const first = await thread();
+    let text = '';
+    while (text.length < 1024 * 1024) for (const file of realFiles()) text += file.text;
+    const bytes = new TextEncoder().encode(text);
+    const small = bytes.slice(0, 64 * 1024);
+    assert.deepEqual(await chunker.chunk('notes.txt', small), await inThread.chunk('notes.txt', small));
+    assert.equal(await thread(), first, 'a small document keeps its worker');
+    const [big, after] = await Promise.all([chunker.chunk('big.txt', bytes, { maxTokens: 64 }), chunker.chunk(realFiles()[0].path, realFiles()[0].text)]);
+    const expected = await inThread.chunk('big.txt', bytes, { maxTokens: 64 });
+    assert.ok(expected.length > 2 * 500, `${expected.length} chunks: more than two replies' worth`);
+    assert.deepEqual(big, expected);
+    assert.deepEqual(takeLexicalTerms(big[expected.length - 1]), lexicalTermsOf(expected[expected.length - 1]));
+    assert.deepEqual(after, await inThread.chunk(realFiles()[0].path, realFiles()[0].text), 'the request held behind the big one is answered');
+    const second = await thread();
+    assert.match(second, /^thread \d+$/);
+    assert.notEqual(second, first, 'a fresh worker after the big document');
+    assert.equal(chunker.workerCount, 1);
+  });
+
   it('fails a file whose chunking throws in the worker, with the message, and keeps the worker', async () => {
     const chunker = await pool(1, CRASHING_WORKER);
     const [thrown, fine] = await Promise.allSettled([

@@ -53,6 +53,10 @@ class FakeBackend implements ChatBackend {
     this.listeners.add(listener);
     return new fake.Disposable(() => this.listeners.delete(listener));
   }
+  openDocumentSource(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
   reindex(): void {
     this.reindexCount++;
   }

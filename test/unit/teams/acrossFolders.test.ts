@@ -41,6 +41,14 @@ describe('retrieverAcrossFolders', () => {
     assert.deepEqual(mixed.results.map((r) => r.chunk.path), ['a/x.ts']);
   });
 
+  it('keeps a docs-folder file\'s absolute path, and gives it once though every folder\'s index holds it', async () => {
+    const manual = '/home/me/manuals/R-intro.pdf';
+    const app = folder('app', [manual, 'src/a.ts'], 2.5);
+    const lib = folder('lib', [manual, 'src/b.ts', 'src/c.ts'], 1);
+    const { results } = await retrieverAcrossFolders([app, lib]).retrieve('q', { k: 4 });
+    assert.deepEqual(results.map((r) => r.chunk.path), [manual, 'app/src/a.ts', 'lib/src/b.ts', 'lib/src/c.ts']);
+  });
+
   it('rejects a k that is not a positive integer', async () => {
     await assert.rejects(retrieverAcrossFolders([folder('a', [], 0)]).retrieve('q', { k: 0 }), RangeError);
   });

@@ -84,4 +84,11 @@ describe('webview markdown', () => {
     assert.equal(sourceLabel(SOURCES[0]), 'src/a.ts:1-5');
     assert.equal(sourceLabel(SOURCES[1]), 'docs/b.md:3');
   });
+
+  it('labels documents by page or cell, and marks files from outside the repository', () => {
+    const doc = { n: 1, startLine: 40, endLine: 52 };
+    assert.equal(sourceLabel({ ...doc, path: '/usr/share/doc/R-intro.pdf', page: 15, outside: true }), 'R-intro.pdf p. 15 (outside the repository)');
+    assert.equal(sourceLabel({ ...doc, path: 'notebooks/analysis.ipynb', cell: 4 }), 'analysis.ipynb cell 4');
+    assert.equal(sourceLabel({ ...doc, path: '/srv/handbook/setup.md', outside: true }), 'setup.md:40-52 (outside the repository)');
+  });
 });
