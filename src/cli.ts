@@ -23,7 +23,7 @@ const USAGE = `Usage:
   lore ask    <folder> <question> [--docs DIR]... [--model NAME] [--host URL] [--store DIR] [-k N] [--rerank]
   lore status <folder> [--docs DIR]... [--store DIR] [--json]
   lore pack   <folder> --out BUNDLE [--store DIR] [--json]
-  lore mcp    <folder> [--store DIR] [--host URL] [--read-only]
+  lore mcp    <folder> [--docs DIR]... [--store DIR] [--host URL] [--read-only]
 
 The Ollama host defaults to $OLLAMA_HOST, then http://127.0.0.1:11434. Give --host more than once to
 'lore index' to spread embeddings over several hosts serving the same model. A server that wants an
@@ -46,7 +46,7 @@ const OPTION_SPECS = {
   ask: { store: 'string', host: 'string', k: 'string', model: 'string', rerank: 'boolean', docs: 'string' },
   status: { store: 'string', json: 'boolean', docs: 'string' },
   pack: { store: 'string', out: 'string', json: 'boolean' },
-  mcp: { store: 'string', host: 'string', 'read-only': 'boolean' },
+  mcp: { store: 'string', host: 'string', 'read-only': 'boolean', docs: 'string' },
 } as const;
 type Command = keyof typeof OPTION_SPECS;
 const POSITIONALS: Record<Command, number> = { index: 1, query: 2, ask: 2, status: 1, pack: 1, mcp: 1 };
@@ -108,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
   const json = values.json === true;
   const warn = (line: string) => process.stderr.write(`lore: ${line}\n`);
   if (command === 'mcp') {
-    await runMcpServer({ root, storeDir, host, readOnly: values['read-only'] === true, version: LORE_VERSION });
+    await runMcpServer({ root, storeDir, host, docFolders, readOnly: values['read-only'] === true, version: LORE_VERSION });
     return 0;
   }
 

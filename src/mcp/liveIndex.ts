@@ -7,7 +7,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_EMBED_MODEL } from '../core/defaults';
-import { IgnoreRules } from '../core/files';
+import { docFolderKey, IgnoreRules, resolveIndexedPath } from '../core/files';
 import { IndexQueue } from '../core/indexQueue';
 import { checkSearchInput, documentAwareReader, searchForAgent, type AgentSearchOutput } from '../core/retrieve';
 import { searchMode } from '../core/searchMode';
@@ -21,6 +21,8 @@ export interface LiveIndexOptions {
   host: string;
   /** Never write, even when no one else does (the extension that started this server keeps the index). */
   readOnly?: boolean;
+  /** Docs folders outside `root` (absolute, `--docs`) in the index, watched like the folder. */
+  docFolders?: string[];
   log: (line: string) => void;
   /** How long a search waits for pending indexing or a new snapshot before answering from what is there. */
   freshWaitMs?: number;
@@ -51,7 +53,7 @@ export class LiveIndex {
   private index!: WorkspaceIndex;
   private access: 'write' | 'read' = 'read';
   private queue?: IndexQueue;
-  private watcher?: FSWatcher;
+  private watchers: FSWatcher[] = [];
   private reloading?: Promise<void>;
   private reloadQueued = false;
   private retryTimer?: NodeJS.Timeout;
@@ -100,7 +102,7 @@ export class LiveIndex {
     this.closed = true;
     clearInterval(this.retryTimer);
     this.queue?.dispose();
-    await this.watcher?.close();
+    await this.stopWatching();
     await this.reloading;
     await this.index.close();
   }
@@ -133,7 +135,8 @@ export class LiveIndex {
       { debounceMs: 100, onError: (err) => this.options.log(`indexing failed, will retry: ${err instanceof Error ? err.message : err}`) },
     );
     this.queue.enqueueFull();
-    this.watcher = this.watchTree(this.options.root, (rel, isDir) => rules.ignores(isDir ? `${rel}/` : rel), (rel) => this.queue?.enqueue([rel]));
+    this.watchers.push(this.watchTree(this.options.root, (rel, isDir) => rules.ignores(isDir ? `${rel}/` : rel), (rel) => this.queue?.enqueue([rel])));
+    for (const dir of this.options.docFolders ?? []) this.watchers.push(this.watchTree(dir, () => false, (rel) => this.queue?.enqueue([docFolderKey(dir, rel)])));
     return true;
   }
 
@@ -142,12 +145,12 @@ export class LiveIndex {
     this.index = await this.openIndex('read');
     this.access = 'read';
     await this.useEmbeddings(this.index);
-    this.watcher = this.watchTree(this.options.storeDir, (rel) => !/^(store\.json|lexical\.bin|shards)(\/|$)/.test(rel), () => this.scheduleReload());
+    this.watchers.push(this.watchTree(this.options.storeDir, (rel) => !/^(store\.json|lexical\.bin|shards)(\/|$)/.test(rel), () => this.scheduleReload()));
   }
 
   private openIndex(access: 'write' | 'read'): Promise<WorkspaceIndex> {
-    const { root, storeDir, host, log } = this.options;
-    return openWorkspaceIndex({ root, storeDir, host, embedModel: this.embedModel, maxFileBytes: DEFAULT_MAX_FILE_BYTES, access, lockWaitMs: 0, log });
+    const { root, storeDir, host, docFolders, log } = this.options;
+    return openWorkspaceIndex({ root, storeDir, host, docFolders, embedModel: this.embedModel, maxFileBytes: DEFAULT_MAX_FILE_BYTES, access, lockWaitMs: 0, log });
   }
 
   /** Embeddings only while Ollama answers with the model; otherwise lexical, looked at again on retry. */
@@ -179,8 +182,7 @@ export class LiveIndex {
   }
 
   private async stopWatching(): Promise<void> {
-    await this.watcher?.close();
-    this.watcher = undefined;
+    await Promise.all(this.watchers.splice(0).map((watcher) => watcher.close()));
   }
 
   /** One snapshot covers every change seen before it starts; changes during it queue the next. */
@@ -230,8 +232,8 @@ export class LiveIndex {
     }
   }
 
-  private readCurrent(rel: string): Promise<string | undefined> {
-    return fs.readFile(path.join(this.options.root, ...rel.split('/')), 'utf8').catch(() => undefined);
+  private readCurrent(key: string): Promise<string | undefined> {
+    return fs.readFile(resolveIndexedPath(this.options.root, key), 'utf8').catch(() => undefined);
   }
 }
 

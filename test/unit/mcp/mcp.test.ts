@@ -186,6 +186,28 @@ describe('lore mcp (MCP over stdio, official SDK client)', function () {
     this.test!.title += ` (found after ${elapsed} ms)`;
   });
 
+  it('searches a docs folder given with --docs, cited by absolute path, and keeps it fresh', async () => {
+    writeTree(root, { 'src/app.ts': 'export function startApp() {}\n' });
+    const docs = makeTempDir('lore-mcp-docs-');
+    try {
+      cpSync(path.join(REPO, 'test/fixtures/docs/python-heapq.html'), path.join(docs, 'heapq.html'));
+      const server = await start(['--docs', docs]);
+      await whenIndexed(server);
+      const [top] = await server.search({ query: 'heappushpop push then pop the smallest item' });
+      assert.equal(top?.path, `${docs.split(path.sep).join('/')}/heapq.html`);
+      assert.doesNotMatch(top.text, /<\/?(span|div|a|p)\b/);
+      const note = path.join(docs, 'oncall.md');
+      writeFileSync(note, '# On call\n\nPage the quokkaEscalationRota first.\n');
+      const written = Date.now();
+      let found: SearchResult | undefined;
+      while (!found && Date.now() - written < 10_000) found = (await server.search({ query: 'quokkaEscalationRota' })).find((r) => r.path === note.split(path.sep).join('/'));
+      assert.ok(found, `a file added to the docs folder was not found; stderr: ${server.stderr()}`);
+      assert.equal(found.text, readFileSync(note, 'utf8').split('\n').slice(found.startLine - 1, found.endLine).join('\n'));
+    } finally {
+      removeDir(docs);
+    }
+  });
+
   it('serves read-only beside another writer of the store and sees what that writer indexes', async () => {
     writeTree(root, { 'src/one.ts': 'export function alpha() {\n  return 1;\n}\n' });
     const writer = await start();
