@@ -161,7 +161,7 @@ export class LoreStore implements SearchIndex {
           change.files!.set(entry.record.path, entry);
         }
         await this.shardFiles.commit(shard, change);
-        for (const file of files) this.applyFile(file, vectors.unit);
+        for (const file of files) await this.applyFile(file, vectors.unit);
         await yieldToEventLoop();
       }
       await this.lexical.maintain();
@@ -364,7 +364,8 @@ export class LoreStore implements SearchIndex {
 
   // ---- writing ----
 
-  private applyFile({ entry, chunks }: PreparedFile, vectors: Map<string, Float32Array>): void {
+  /** Puts a written file in memory; a big file's chunks join the lexical index between event-loop turns. */
+  private async applyFile({ entry, chunks }: PreparedFile, vectors: Map<string, Float32Array>): Promise<void> {
     const old = this.entryOf(entry.record.path);
     if (old) {
       const kept = new Set(entry.record.chunkIds);
@@ -382,7 +383,7 @@ export class LoreStore implements SearchIndex {
       const vector = vectors.get(chunk.id);
       if (vector) this.vectorMatrix().set(chunk.id, vector);
     }
-    this.lexical.add(chunks);
+    await this.lexical.add(chunks);
   }
 
   private forgetFile(entry: FileEntry): void {
