@@ -13,7 +13,7 @@
 // A discarded chunk only marks its slot dead; compaction drops dead slots and folds the delta into
 // the base once either grows past a fraction of it. The whole index round-trips through a binary
 // snapshot (snapshotCodec.ts) so a store opens without re-tokenizing its chunks.
-import { FIELDS, takeLexicalTerms, type Field, type LexicalDocument } from './terms';
+import { FIELDS, visitLexicalTerms, type Field, type LexicalDocument } from './terms';
 import { TopK } from '../topK';
 import { weightedQueryTerms } from './tokenizeCode';
 
@@ -267,15 +267,13 @@ export class LexicalIndex {
     this.ensureSlotCapacity(slot + 1);
     this.slotIds.push(chunk.id);
     this.slotOf.set(chunk.id, slot);
-    const terms = takeLexicalTerms(chunk);
+    const sizes = visitLexicalTerms(chunk, (f, term, frequency) => this.appendPosting(this.termId(term) * FIELD_COUNT + f, slot, Math.min(frequency, MAX_FREQUENCY)));
     let postings = 0;
     for (let f = 0; f < FIELD_COUNT; f++) {
-      const frequencies = terms[f];
-      const length = Math.min(frequencies.size, MAX_FIELD_LENGTH);
+      const length = Math.min(sizes[f], MAX_FIELD_LENGTH);
       this.fieldLengths[slot * FIELD_COUNT + f] = length;
       this.totalFieldLengths[f] += length;
-      for (const [term, frequency] of frequencies) this.appendPosting(this.termId(term) * FIELD_COUNT + f, slot, Math.min(frequency, MAX_FREQUENCY));
-      postings += frequencies.size;
+      postings += sizes[f];
     }
     this.postingsPerSlot[slot] = postings;
     this.changes++;
