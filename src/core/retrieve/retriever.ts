@@ -5,6 +5,7 @@ import { aggregateByFile, type FileHit } from './fileRanking';
 import { freshVersions } from './freshness';
 import { DEFAULT_RRF_K, mergeNeighbourGroups, reciprocalRankFusion } from './fusion';
 import { weighByFileKind } from './fileKind';
+import { definitionsNamedIn, promoteDefinitions } from './definitions';
 import { lexicalQueryFor, lexicalQueryWithRewrite } from './queryTerms';
 
 export interface FusionSettings {
@@ -98,7 +99,10 @@ export class Retriever {
     const vectorHits = canEmbed ? await this.vectorHits(text, candidates, signal) : undefined;
     signal?.throwIfAborted();
     const lexicalHits = this.index.lexicalSearch(lexicalQuery, candidates);
-    if (!vectorHits) return { mode: 'lexical', fused: weighByFileKind(lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] })), own) };
+    // Chunks that define what the question names rank with the best matches, found by either search or not.
+    const definitions = definitionsNamedIn(own, this.index);
+    const promote = (hits: RetrievedChunk[]) => promoteDefinitions(hits, definitions, (chunk, score) => ({ chunk, score, via: ['lexical' as const] }));
+    if (!vectorHits) return { mode: 'lexical', fused: weighByFileKind(promote(lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] }))), own) };
     const { rrfK, vectorWeight } = this.fusion;
     const fused = reciprocalRankFusion(
       [
@@ -107,7 +111,7 @@ export class Retriever {
       ],
       rrfK,
     );
-    return { mode: 'hybrid', fused: weighByFileKind(fused, own) };
+    return { mode: 'hybrid', fused: weighByFileKind(promote(fused), own) };
   }
 
   /** Undefined when the query cannot be embedded now (Ollama down, model missing): search goes on lexically. */
@@ -153,3 +157,4 @@ export class Retriever {
     return fresh.slice(0, k);
   }
 }
+
