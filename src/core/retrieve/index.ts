@@ -9,3 +9,4 @@ export { rerankWithChatModel, DEFAULT_RERANK_CANDIDATES, DEFAULT_RERANK_TIMEOUT_
 export { retrieverAcrossFolders, type FolderSearch } from './acrossFolders';
 export { documentAwareReader, indexedText, type IndexedFiles, type ReadCurrent } from './currentText';
 export { searchForAgent, checkSearchInput, formatExcerpts, pathMatcher, SearchInputError, SEARCH_TOOL_DESCRIPTION, SEARCH_PARAMETERS, DEFAULT_SEARCH_K, MAX_SEARCH_K, type AgentSearchInput, type AgentSearchOutput, type AgentSearchResult } from './agentSearch';
+export { withEnclosingSignatures, showsLine, fileLinesOf, elisionLine } from './enclosingSignatures';

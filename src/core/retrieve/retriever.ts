@@ -6,6 +6,7 @@ import { freshVersions } from './freshness';
 import { DEFAULT_RRF_K, mergeNeighbourGroups, reciprocalRankFusion } from './fusion';
 import { weighByFileKind } from './fileKind';
 import { definitionsNamedIn, promoteDefinitions } from './definitions';
+import { linesShownAbove, withEnclosingSignatures } from './enclosingSignatures';
 import { lexicalQueryFor, lexicalQueryWithRewrite } from './queryTerms';
 
 export interface FusionSettings {
@@ -70,8 +71,8 @@ export class Retriever {
     const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(20, 4 * k), signal);
     const { pathFilter } = options;
     const groups = mergeNeighbourGroups(pathFilter ? fused.filter((r) => pathFilter(r.chunk.path)) : fused, this.index);
-    const results = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
-    return { mode, results };
+    const top = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
+    return { mode, results: await this.withSignatures(top, readCurrent, signal) };
   }
 
   /**
@@ -124,6 +125,26 @@ export class Retriever {
       signal?.throwIfAborted();
       return undefined;
     }
+  }
+
+  /**
+   * Pieces of long declarations with their enclosing signatures shown above them; with `readCurrent`,
+   * only where every line shown above the piece still reads so in the file.
+   */
+  private async withSignatures(results: RetrievedChunk[], readCurrent: RetrieveOptions['readCurrent'], signal: AbortSignal | undefined): Promise<RetrievedChunk[]> {
+    const out: RetrievedChunk[] = [];
+    for (const result of results) {
+      const extended = withEnclosingSignatures(result, this.index);
+      if (extended === result || !readCurrent) {
+        out.push(extended);
+        continue;
+      }
+      const above = linesShownAbove(extended, result.chunk.startLine);
+      const current = await freshVersions(above, readCurrent);
+      signal?.throwIfAborted();
+      out.push(current.every((c, i) => c?.chunk.startLine === above[i].chunk.startLine) ? extended : result);
+    }
+    return out;
   }
 
   /**
