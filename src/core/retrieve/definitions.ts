@@ -71,21 +71,24 @@ function lineIndexAt(text: string, offset: number): number {
   return lines;
 }
 
-/** Share of the best hit's score a chunk defining a named symbol scores at least: among the best matches, rarely above all. */
-export const DEFINITION_SHARE = 0.8;
+/** A chunk defining a named symbol scores at least what the hit at this rank scores: among the best matches, not above them all. */
+export const DEFINITION_RANK = 3;
 
 /**
- * Hits (best first) with each chunk that defines a named symbol scoring at least `share` of the
- * best hit's score (added when the search had missed it), best first again.
+ * Hits (best first) with each chunk that defines a named symbol scoring at least what the hit at
+ * `rank` scores (added when the search had missed it), best first again; scores are by rank, so
+ * this holds for any ranking.
  */
-export function promoteDefinitions<T extends SearchHit>(hits: T[], definitions: Map<string, Definition>, make: (chunk: Chunk, score: number) => T, share: number = DEFINITION_SHARE): T[] {
+export function promoteDefinitions<T extends SearchHit>(hits: T[], definitions: Map<string, Definition>, make: (chunk: Chunk, score: number) => T, rank: number = DEFINITION_RANK): T[] {
   if (definitions.size === 0 || hits.length === 0) return hits;
-  const floor = hits[0].score * share;
+  const floor = hits[Math.min(rank, hits.length) - 1].score;
   const seen = new Set<string>();
   const promoted = hits.map((hit, order) => {
     seen.add(hit.chunk.id);
-    return { hit: definitions.has(hit.chunk.id) && hit.score < floor ? { ...hit, score: floor } : hit, order };
+    const defines = definitions.has(hit.chunk.id);
+    return { hit: defines && hit.score < floor ? { ...hit, score: floor } : hit, defines, order };
   });
-  for (const [id, d] of definitions) if (!seen.has(id)) promoted.push({ hit: make(d.chunk, floor), order: promoted.length });
-  return promoted.sort((a, b) => b.hit.score - a.hit.score || a.order - b.order).map(({ hit }) => hit);
+  for (const [id, d] of definitions) if (!seen.has(id)) promoted.push({ hit: make(d.chunk, floor), defines: true, order: promoted.length });
+  // At equal scores a definition goes first: it takes the rank, the hit that held it moves down one.
+  return promoted.sort((a, b) => b.hit.score - a.hit.score || Number(b.defines) - Number(a.defines) || a.order - b.order).map(({ hit }) => hit);
 }

@@ -1,5 +1,5 @@
 export { extractQueryTerms, lexicalQueryFor, lexicalQueryWithRewrite, namedSymbols, standsAlone, type QueryTerms } from './queryTerms';
-export { definitionsNamedIn, promoteDefinitions, DEFINITION_SHARE, type Definition } from './definitions';
+export { definitionsNamedIn, promoteDefinitions, DEFINITION_RANK, type Definition } from './definitions';
 export { reciprocalRankFusion, mergeNeighbours, mergeNeighbourGroups, DEFAULT_RRF_K, DEFAULT_MAX_GAP_LINES, type HitSource } from './fusion';
 export { checkFreshness, freshVersions } from './freshness';
 export { Retriever, type FusionSettings, type RetrieveOptions, type RetrieveResult, type RankFilesOptions, type RankFilesResult } from './retriever';

@@ -77,7 +77,7 @@ export class Retriever {
 
   /**
    * The files that best answer the question, best first (a bug report -> the files to change).
-   * Lexical-only, files are ranked on BM25 scores; hybrid, on the fused ranking.
+   * Files are ranked on the (fused) ranking of their chunks, lexical-only and hybrid alike.
    */
   async rankFiles(question: string, options: RankFilesOptions): Promise<RankFilesResult> {
     const { k, signal } = options;
@@ -103,8 +103,10 @@ export class Retriever {
     // Chunks that define what the question names rank with the best matches, found by either search or not.
     const definitions = definitionsNamedIn(own, this.index);
     const promote = (hits: RetrievedChunk[]) => promoteDefinitions(hits, definitions, (chunk, score) => ({ chunk, score, via: ['lexical' as const] }));
-    if (!vectorHits) return { mode: 'lexical', fused: weighByFileKind(promote(lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] }))), own) };
     const { rrfK, vectorWeight } = this.fusion;
+    // Lexical-only, hits score by rank as in the fused ranking: a file then gains from its further
+    // matching chunks by their rank, not by raw BM25 scores whose spread one long chunk dominates.
+    if (!vectorHits) return { mode: 'lexical', fused: weighByFileKind(promote(reciprocalRankFusion([{ source: 'lexical', hits: lexicalHits }], rrfK)), own) };
     const fused = reciprocalRankFusion(
       [
         { source: 'vector', hits: vectorHits, weight: vectorWeight },
