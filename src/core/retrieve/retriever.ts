@@ -7,6 +7,7 @@ import { DEFAULT_RRF_K, mergeNeighbourGroups, reciprocalRankFusion } from './fus
 import { weighByFileKind } from './fileKind';
 import { definitionsNamedIn, promoteDefinitions } from './definitions';
 import { linesShownAbove, withEnclosingSignatures } from './enclosingSignatures';
+import { embeddingsCarryMeaning } from './embeddingProbe';
 import { lexicalQueryFor, lexicalQueryWithRewrite } from './queryTerms';
 
 export interface FusionSettings {
@@ -51,6 +52,8 @@ export interface RetrieveResult {
 
 /** A pasted log or file is embedded by its head: the question and the top of a stack trace. */
 const MAX_EMBED_QUERY_CHARS = 4000;
+/** Share of its weight a vector ranking keeps when its model fails the meaning probe (embeddingProbe.ts). */
+export const MEANINGLESS_VECTOR_SHARE = 0.25;
 
 export class Retriever {
   constructor(
@@ -64,6 +67,9 @@ export class Retriever {
    * --vector-weight W` measures other settings on a real model (README, "Retrieval quality").
    */
   fusion: FusionSettings = { rrfK: DEFAULT_RRF_K, vectorWeight: 1 };
+
+  /** The embedding model's verdict in the meaning probe, asked once (again after a failed attempt). */
+  private meaning?: Promise<boolean>;
 
   async retrieve(question: string, options: RetrieveOptions): Promise<RetrieveResult> {
     const { k, signal, readCurrent } = options;
@@ -109,12 +115,26 @@ export class Retriever {
     if (!vectorHits) return { mode: 'lexical', fused: weighByFileKind(promote(reciprocalRankFusion([{ source: 'lexical', hits: lexicalHits }], rrfK)), own) };
     const fused = reciprocalRankFusion(
       [
-        { source: 'vector', hits: vectorHits, weight: vectorWeight },
+        { source: 'vector', hits: vectorHits, weight: vectorWeight * (await this.vectorShare()) },
         { source: 'lexical', hits: lexicalHits },
       ],
       rrfK,
     );
     return { mode: 'hybrid', fused: weighByFileKind(promote(fused), own) };
+  }
+
+  /** 1 for a model that matches meaning, MEANINGLESS_VECTOR_SHARE for one that does not; 1 while it cannot be asked. */
+  private async vectorShare(): Promise<number> {
+    // Not the query's signal: a cancelled question must not leave a verdict behind.
+    this.meaning ??= embeddingsCarryMeaning(this.embedQuery!).catch((err: unknown) => {
+      this.meaning = undefined;
+      throw err;
+    });
+    try {
+      return (await this.meaning) ? 1 : MEANINGLESS_VECTOR_SHARE;
+    } catch {
+      return 1;
+    }
   }
 
   /** Undefined when the query cannot be embedded now (Ollama down, model missing): search goes on lexically. */
