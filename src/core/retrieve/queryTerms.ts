@@ -71,8 +71,12 @@ const PYTHON_TRACEBACK_HEADER = /^[ \t]*Traceback \(most recent call last\):?/gm
 const JS_FRAME = /^[ \t]*at (?:async |new )?([\w$.<>]{1,120}) [(\[]([^)\]\n]{0,400})[^\n]*/gm;
 /** Numbers, hex addresses and hashes from logs: never a search term. */
 const NOISE_WORD = /^(?:\d{1,2}|\d{5,}|0x[0-9a-f]+|(?=[0-9a-f]*\d)[0-9a-f]{8,})$/;
-/** A question longer than this is a report or a paste: its first line is its title. */
-const TITLE_MIN_QUESTION_CHARS = 300;
+/** A question this long is a report or a paste (its first line is its title), not a question typed in chat. */
+const REPORT_MIN_CHARS = 300;
+
+export function isReport(question: string): boolean {
+  return question.length >= REPORT_MIN_CHARS;
+}
 const MAX_TITLE_CHARS = 200;
 const IDENTIFIER_SEGMENT = /^[A-Za-z_$][\w$]*$/;
 
@@ -235,7 +239,7 @@ function analyze(question: string): Analysis {
       return ` ${location} `;
     });
 
-  const titleKeywords = text.length >= TITLE_MIN_QUESTION_CHARS ? proseWords(text.trimStart().split('\n', 1)[0].slice(0, MAX_TITLE_CHARS)) : [];
+  const titleKeywords = isReport(text) ? proseWords(text.trimStart().split('\n', 1)[0].slice(0, MAX_TITLE_CHARS)) : [];
 
   // Code blocks and inline code: scanned for terms, and short inline code kept as an exact phrase.
   let prose = text.replace(FENCED_BLOCK, (_, body: string) => {

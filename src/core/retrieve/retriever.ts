@@ -8,7 +8,7 @@ import { weighByFileKind } from './fileKind';
 import { definitionsNamedIn, promoteDefinitions } from './definitions';
 import { linesShownAbove, withEnclosingSignatures } from './enclosingSignatures';
 import { embeddingsCarryMeaning } from './embeddingProbe';
-import { lexicalQueryFor, lexicalQueryWithRewrite } from './queryTerms';
+import { isReport, lexicalQueryFor, lexicalQueryWithRewrite } from './queryTerms';
 
 export interface FusionSettings {
   /** RRF's rank offset: larger flattens the difference between top and lower ranks. */
@@ -110,9 +110,14 @@ export class Retriever {
     const definitions = definitionsNamedIn(own, this.index);
     const promote = (hits: RetrievedChunk[]) => promoteDefinitions(hits, definitions, (chunk, score) => ({ chunk, score, via: ['lexical' as const] }));
     const { rrfK, vectorWeight } = this.fusion;
-    // Lexical-only, hits score by rank as in the fused ranking: a file then gains from its further
-    // matching chunks by their rank, not by raw BM25 scores whose spread one long chunk dominates.
-    if (!vectorHits) return { mode: 'lexical', fused: weighByFileKind(promote(reciprocalRankFusion([{ source: 'lexical', hits: lexicalHits }], rrfK)), own) };
+    // Lexical-only, a report's hits score by rank as in the fused ranking: a file then gains from its
+    // further matching chunks by their rank, not by raw BM25 scores whose spread one long chunk
+    // dominates (dev set: Acc@5 66.2 -> 69.0%). A short question keeps BM25 scores, which tell its few
+    // terms' best match better (corpora: file recall@5 87.9% by rank, 91.0% by score).
+    if (!vectorHits) {
+      const lexical = lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] }));
+      return { mode: 'lexical', fused: weighByFileKind(promote(isReport(own) ? reciprocalRankFusion([{ source: 'lexical', hits: lexicalHits }], rrfK) : lexical), own) };
+    }
     const fused = reciprocalRankFusion(
       [
         { source: 'vector', hits: vectorHits, weight: vectorWeight * (await this.vectorShare()) },

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { definitionsNamedIn, namedSymbols, promoteDefinitions, Retriever } from '../../../src/core/retrieve';
 import type { SearchHit } from '../../../src/core/types';
 import { makeChunk, MemoryIndex } from './memoryIndex';
+import { REPORT_BODY } from './reportText';
 
 describe('namedSymbols', () => {
   it('takes stack-frame functions, exception types, prose identifiers and backticked names, dotted names by part', () => {
@@ -90,7 +91,7 @@ describe('Retriever, named definitions', () => {
     idx.add(makeChunk('lib/utils.js', 1, ['// length of arrays and string values; error when not enabled', 'function isArray(x) { return x.length >= 0; }'], js));
     idx.add(makeChunk('lib/compiler.js', 1, ['// strict mode error: string or arrays', 'function compile(x) { return x; }'], js));
     idx.add(makeChunk('lib/runtime.js', 100, ['let container = {', '  strict: function (obj, name) {', '    if (!(name in obj)) throw new Error(name);', '  },'], js));
-    const question = 'Strict mode: `.length` works on arrays but throws an error on a string when `strict` is enabled';
+    const question = `Strict mode: \`.length\` works on arrays but throws an error on a string when \`strict\` is enabled\n\n${REPORT_BODY}`;
     for (const name of ['lexer', 'parser', 'printer']) idx.add(makeChunk(`lib/${name}.js`, 1, [`// ${name}: string arrays error`, `function ${name}() {}`], js));
     const { files } = await new Retriever(idx).rankFiles(question, { k: 7 });
     assert.equal(files.findIndex((f) => f.path === 'lib/runtime.js'), 2, files.map((f) => f.path).join(' '));

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { aggregateByFile, Retriever } from '../../../src/core/retrieve';
 import type { SearchHit } from '../../../src/core/types';
 import { makeChunk, MemoryIndex } from './memoryIndex';
+import { REPORT_BODY } from './reportText';
 
 function hit(path: string, line: number, score: number): SearchHit {
   return { chunk: makeChunk(path, line, [`line ${line} of ${path}`]), score };
@@ -45,15 +46,18 @@ describe('Retriever.rankFiles', () => {
     await assert.rejects(retriever.rankFiles('retry', { k: 0 }), RangeError);
   });
 
-  it('lexical-only, weighs a file by the ranks of its matching chunks, not their raw scores', async () => {
+  it('lexical-only, weighs a file by the ranks of its matching chunks for a report, by their scores for a short question', async () => {
     // One chunk of long.ts matches all six words; three chunks of spread.ts match three each. By raw
     // scores long.ts wins (6 against 3 + 0.3 * 3 + 0.09 * 3); by rank, three chunks at ranks 2-4 are
     // more evidence than one at rank 1.
     const index = new MemoryIndex();
     index.add(makeChunk('src/long.ts', 1, ['parse token stream cache flush retry']));
     for (const line of [1, 10, 20]) index.add(makeChunk('src/spread.ts', line, [`parse token stream ${line}`]));
-    const { files } = await new Retriever(index).rankFiles('parse token stream cache flush retry', { k: 2 });
-    assert.deepEqual(files.map((f) => f.path), ['src/spread.ts', 'src/long.ts']);
+    const retriever = new Retriever(index);
+    const report = `parse token stream cache flush retry\n\n${REPORT_BODY}`;
+    assert.deepEqual((await retriever.rankFiles(report, { k: 2 })).files.map((f) => f.path), ['src/spread.ts', 'src/long.ts']);
+    // Typed in chat: the one chunk matching all of its few words is the best answer.
+    assert.deepEqual((await retriever.rankFiles('parse token stream cache flush retry', { k: 2 })).files.map((f) => f.path), ['src/long.ts', 'src/spread.ts']);
   });
 
   it('fuses the vector ranking in when the question can be embedded', async () => {
@@ -66,3 +70,4 @@ describe('Retriever.rankFiles', () => {
     assert.deepEqual(ranked.files.map((f) => f.path).sort(), ['a.ts', 'b.ts']);
   });
 });
+
