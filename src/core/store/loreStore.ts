@@ -14,8 +14,9 @@
 // crash: the model is recorded before its first vectors are written, and a model switch drops the
 // old vectors from every shard before recording the new model.
 //
-// In memory: file records, chunk ownership, every vector in one packed matrix (vectorMatrix.ts)
-// and the lexical index (core/lexical). Searches never touch the disk.
+// In memory: file records, chunk ownership, every vector quantized in one packed matrix
+// (vectorMatrix.ts) and the lexical index (core/lexical). A vector search reads back from the
+// shards only the full-precision vectors of its best candidates, to rank them exactly.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { listFolder, removeTempFiles, sizeOnDisk, tempPathFor } from '../fsAtomic';
@@ -23,7 +24,7 @@ import { TimeSlice, yieldToEventLoop } from '../timeSlice';
 import type { Chunk, SearchHit, SearchIndex } from '../types';
 import { LEXICAL_FILE, LexicalState } from './lexicalState';
 import { prepareFiles, prepareVectors, toUnitVector, type FileUpdate, type PreparedFile } from './prepare';
-import { SHARD_COUNT, shardName, shardOf, ShardFiles, SHARDS_DIR, type ShardChange } from './shardFiles';
+import { SHARD_COUNT, shardName, shardOf, ShardFiles, SHARDS_DIR, type ShardChange, type VectorOffsets } from './shardFiles';
 import { decodePayload, fileItem, fileItemId, freezeRecord, vectorItem, type FileEntry, type FileRecord } from './shardFormat';
 import { FORMAT_VERSION, META_FILE, metaPath, readStoreMeta, writeStoreMeta, type StoreMeta } from './storeMeta';
 import { VectorMatrix } from './vectorMatrix';
@@ -160,8 +161,9 @@ export class LoreStore implements SearchIndex {
           }
           change.files!.set(entry.record.path, entry);
         }
-        await this.shardFiles.commit(shard, change);
-        for (const file of files) this.applyFile(file, vectors.unit);
+        const offsets = await this.shardFiles.commit(shard, change);
+        for (const file of files) this.applyFile(file, vectors.unit, offsets);
+        this.relocateVectors(shard, offsets);
         await yieldToEventLoop();
       }
       await this.lexical.maintain();
@@ -175,8 +177,9 @@ export class LoreStore implements SearchIndex {
         const files = new Map(this.shards[shard]);
         for (const entry of entries) files.delete(entry.record.path);
         const removeIds = entries.flatMap((entry) => [fileItemId(entry.record.path), ...entry.record.chunkIds]);
-        await this.shardFiles.commit(shard, { removeIds, insert: [], files });
+        const offsets = await this.shardFiles.commit(shard, { removeIds, insert: [], files });
         for (const entry of entries) this.forgetFile(entry);
+        this.relocateVectors(shard, offsets);
         await yieldToEventLoop();
       }
       await this.lexical.maintain();
@@ -191,8 +194,9 @@ export class LoreStore implements SearchIndex {
       if (unit.size === 0) return;
       if (meta) await this.writeMeta(meta);
       for (const [shard, ids] of groupBy([...unit.keys()], (id) => this.owners.get(id)!.shard)) {
-        await this.shardFiles.commit(shard, { removeIds: ids, insert: ids.map((id) => vectorItem(id, unit.get(id)!)) });
-        for (const id of ids) this.vectorMatrix().set(id, unit.get(id)!);
+        const offsets = await this.shardFiles.commit(shard, { removeIds: ids, insert: ids.map((id) => vectorItem(id, unit.get(id)!)) });
+        for (const id of ids) this.vectorMatrix().set(id, unit.get(id)!, shard, offsets.get(id)!);
+        this.relocateVectors(shard, offsets);
         await yieldToEventLoop();
       }
     });
@@ -239,8 +243,9 @@ export class LoreStore implements SearchIndex {
       const withVectors = [...this.owners].filter(([id]) => this.matrix?.has(id));
       for (const [shard, owned] of groupBy(withVectors, ([, entry]) => entry.shard)) {
         const ids = owned.map(([id]) => id);
-        await this.shardFiles.commit(shard, { removeIds: ids, insert: [] });
+        const offsets = await this.shardFiles.commit(shard, { removeIds: ids, insert: [] });
         for (const id of ids) this.matrix!.delete(id);
+        this.relocateVectors(shard, offsets);
         await yieldToEventLoop();
       }
       await this.writeMeta({ formatVersion: FORMAT_VERSION, embedModel: model });
@@ -270,7 +275,7 @@ export class LoreStore implements SearchIndex {
     });
   }
 
-  /** The unit vector of a chunk, if it has one (a copy). */
+  /** The unit vector of a chunk, if it has one (read from disk). */
   vectorOf(chunkId: string): Float32Array | undefined {
     return this.matrix?.get(chunkId);
   }
@@ -326,7 +331,7 @@ export class LoreStore implements SearchIndex {
     if (meta.dims !== undefined) {
       // Vectors dominate index.pb bytes, so this bound sizes the matrix once instead of regrowing it.
       const bytes = [...shardBytes.values()].reduce((sum, size) => sum + size, 0);
-      this.matrix = new VectorMatrix(meta.dims, Math.ceil(bytes / (meta.dims * 4)));
+      this.matrix = new VectorMatrix(meta.dims, this.shardFiles, Math.ceil(bytes / (meta.dims * 4)));
     }
     const slice = new TimeSlice();
     for (const shard of shardBytes.keys()) {
@@ -341,7 +346,7 @@ export class LoreStore implements SearchIndex {
   }
 
   private async loadShard(shard: number, slice: TimeSlice): Promise<void> {
-    const { files, vectors } = await this.shardFiles.read(shard);
+    const { files, indexBytes, vectorIds, vectorOffsets, vectorDims } = await this.shardFiles.readShard(shard);
     for (const { record, payload } of files) {
       const entry: FileEntry = { record: freezeRecord(record), shard, payload };
       for (const id of entry.record.chunkIds) {
@@ -352,19 +357,22 @@ export class LoreStore implements SearchIndex {
       this.lexical.queue(entry);
       await slice.pause();
     }
-    for (const { id, vector } of vectors) {
+    // Quantized straight from the file's bytes into the matrix.
+    for (let i = 0; i < vectorIds.length; i++) {
+      const id = vectorIds[i];
       if (this.owners.get(id)?.shard !== shard) throw new Error(`vector for unknown chunk ${id}`);
-      if (!this.matrix || vector.length !== this.matrix.dims) {
-        throw new Error(`vector of chunk ${id} has ${vector.length} dimensions, expected ${this.meta.dims ?? 'none'}`);
+      if (!this.matrix || vectorDims[i] !== this.matrix.dims) {
+        throw new Error(`vector of chunk ${id} has ${vectorDims[i]} dimensions, expected ${this.meta.dims ?? 'none'}`);
       }
-      this.matrix.set(id, vector);
+      this.matrix.setFromFile(id, indexBytes, shard, vectorOffsets[i]);
+      if (i % 256 === 255) await slice.pause();
     }
     await slice.pause();
   }
 
   // ---- writing ----
 
-  private applyFile({ entry, chunks }: PreparedFile, vectors: Map<string, Float32Array>): void {
+  private applyFile({ entry, chunks }: PreparedFile, vectors: Map<string, Float32Array>, offsets: VectorOffsets): void {
     const old = this.entryOf(entry.record.path);
     if (old) {
       const kept = new Set(entry.record.chunkIds);
@@ -380,9 +388,15 @@ export class LoreStore implements SearchIndex {
     for (const chunk of chunks) {
       this.owners.set(chunk.id, entry);
       const vector = vectors.get(chunk.id);
-      if (vector) this.vectorMatrix().set(chunk.id, vector);
+      if (vector) this.vectorMatrix().set(chunk.id, vector, entry.shard, offsets.get(chunk.id)!);
     }
     this.lexical.add(chunks);
+  }
+
+  /** A commit rewrote the shard's index.pb: its vectors now lie at `offsets`. */
+  private relocateVectors(shard: number, offsets: VectorOffsets): void {
+    if (!this.matrix) return;
+    for (const [id, offset] of offsets) this.matrix.relocate(id, shard, offset);
   }
 
   private forgetFile(entry: FileEntry): void {
@@ -437,7 +451,7 @@ export class LoreStore implements SearchIndex {
   }
 
   private vectorMatrix(): VectorMatrix {
-    this.matrix ??= new VectorMatrix(this.meta.dims!);
+    this.matrix ??= new VectorMatrix(this.meta.dims!, this.shardFiles);
     return this.matrix;
   }
 

@@ -1,13 +1,17 @@
 // The shards on disk (shards/00..ff): reading one, and committing a change to one. Each shard is a
 // Vectra LocalIndex plus a chunk pack (shardFormat.ts); a commit ends with one atomic replacement
-// of its index.pb, so after a crash each file is wholly old or wholly new.
-import { promises as fs } from 'node:fs';
+// of its index.pb, so after a crash each file is wholly old or wholly new. It also serves the
+// full-precision vectors that the store's quantized matrix rescores with, read from index.pb.
+import { closeSync, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalIndex, type IndexItem } from 'vectra';
+import type { ExactVectors } from './vectorMatrix';
 import { listFolder, removeTempFiles, writeFileAtomic } from '../fsAtomic';
 import { AtomicFileStorage } from './atomicFileStorage';
-import { PackedProtobufCodec } from './packedProtobufCodec';
-import { decodePack, encodePack, headerItem, INDEX_FILE, packChecksum, packGeneration, packName, readShardItems, type FileEntry, type FileRecord } from './shardFormat';
+import { PackedProtobufCodec, scanIndex } from './packedProtobufCodec';
+import {
+  decodePack, encodePack, headerItem, INDEX_FILE, isReservedId, packChecksum, packGeneration, packName, readShardItems, type FileEntry, type FileRecord,
+} from './shardFormat';
 import { FORMAT_VERSION } from './storeMeta';
 
 /** At 100k chunks a shard holds ~400 chunks (~1.5 MB): one save rewrites only that much. */
@@ -24,8 +28,15 @@ export interface ShardChange {
 /** One shard as read from disk, checked against itself. */
 export interface ShardRead {
   files: Array<{ record: FileRecord; payload: Buffer }>;
-  vectors: Array<{ id: string; vector: Float32Array }>;
+  /** index.pb's bytes: vector i is `vectorDims[i]` float32 from byte `vectorOffsets[i]`. */
+  indexBytes: Buffer;
+  vectorIds: string[];
+  vectorOffsets: number[];
+  vectorDims: number[];
 }
+
+/** Where a shard's vectors now lie in its index.pb: chunk id -> byte offset. */
+export type VectorOffsets = Map<string, number>;
 
 /** FNV-1a over the path: stable across runs and platforms, and spreads similar paths. */
 export function shardOf(filePath: string): number {
@@ -41,11 +52,17 @@ export function shardName(shard: number): string {
   return shard.toString(16).padStart(2, '0');
 }
 
-export class ShardFiles {
+export class ShardFiles implements ExactVectors {
   private readonly storage = new AtomicFileStorage();
   private readonly codec = new PackedProtobufCodec();
   /** Per shard: generation of its current chunk pack (0: none yet). */
   private readonly packGenerations = new Array<number>(SHARD_COUNT).fill(0);
+  /**
+   * Per shard: an open index.pb, for reading vectors back. A commit replaces index.pb by rename;
+   * the descriptor opened before keeps reading the old file, whose offsets the matrix still holds,
+   * until the commit returns the new ones.
+   */
+  private readonly descriptors = new Array<number | undefined>(SHARD_COUNT);
 
   constructor(readonly folder: string) {}
 
@@ -61,13 +78,24 @@ export class ShardFiles {
     return sizes;
   }
 
-  /** Reads one shard and deletes its superseded packs; throws when it is inconsistent. */
-  async read(shard: number): Promise<ShardRead> {
+  /**
+   * Reads one shard and deletes its superseded packs; throws when it is inconsistent. Vectors are
+   * not copied: the caller reads them from `indexBytes`.
+   */
+  async readShard(shard: number): Promise<ShardRead> {
     const folder = this.shardPath(shard);
-    const index = this.shardIndex(shard);
-    const { version } = await index.getIndexStats();
+    const indexBytes = await fs.readFile(path.join(folder, INDEX_FILE));
+    const vectorIds: string[] = [];
+    const vectorOffsets: number[] = [];
+    const vectorDims: number[] = [];
+    const { version, items } = scanIndex(indexBytes, (id, offset, dims) => {
+      if (isReservedId(id)) throw new Error(`unknown item ${JSON.stringify(id)}`);
+      vectorIds.push(id);
+      vectorOffsets.push(offset);
+      vectorDims.push(dims);
+    });
     if (version !== FORMAT_VERSION) throw new Error(`format version ${version}, expected ${FORMAT_VERSION}`);
-    const contents = readShardItems(await index.listItems());
+    const contents = readShardItems(items);
     const generation = contents.generation ?? 0;
     // Packs of other generations are from commits that were superseded or never completed.
     for (const name of await listFolder(folder)) {
@@ -85,16 +113,27 @@ export class ShardFiles {
       if (!payload) throw new Error(`no chunks for ${record.path}`);
       return { record, payload };
     });
-    return { files, vectors: contents.vectors };
+    return { files, indexBytes, vectorIds, vectorOffsets, vectorDims };
+  }
+
+  /** Reads the vector at byte `offset` of shard `shard`'s index.pb (synchronously: searches are). */
+  read(shard: number, offset: number, out: Float32Array): void {
+    const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    if (readSync(this.descriptor(shard), bytes, 0, bytes.length, offset) !== bytes.length) {
+      throw new Error(`shard ${shardName(shard)} ends before the vector at byte ${offset}: reindex the workspace`);
+    }
   }
 
   /**
    * Commits one shard. When its files change, a new chunk pack is written first; then index.pb,
    * through Vectra, drops `removeIds` (missing ones are ignored), gains `insert` and names the new
-   * pack, in one atomic replacement; then the superseded pack is deleted.
+   * pack, in one atomic replacement; then the superseded pack is deleted. Returns where the
+   * shard's vectors lie in the new index.pb.
    */
-  async commit(shard: number, change: ShardChange): Promise<void> {
+  async commit(shard: number, change: ShardChange): Promise<VectorOffsets> {
     const folder = this.shardPath(shard);
+    // Searches during the commit keep reading the index.pb their offsets point into.
+    this.descriptor(shard, { ifExists: true });
     const previous = this.packGenerations[shard];
     const generation = change.files ? previous + 1 : previous;
     let pack: Buffer | undefined;
@@ -117,17 +156,44 @@ export class ShardFiles {
       index.cancelUpdate();
       throw err;
     }
-    if (!pack || !change.files) return;
-    this.packGenerations[shard] = generation;
-    if (previous) await fs.rm(path.join(folder, packName(previous)), { force: true });
-    // Point the files at the new pack so the previous one can be freed.
-    const payloads = decodePack(pack);
-    for (const entry of change.files.values()) entry.payload = payloads.get(entry.record.path)!;
+    const offsets = this.codec.lastVectorOffsets;
+    if (pack && change.files) {
+      this.packGenerations[shard] = generation;
+      if (previous) await fs.rm(path.join(folder, packName(previous)), { force: true });
+      // Point the files at the new pack so the previous one can be freed.
+      const payloads = decodePack(pack);
+      for (const entry of change.files.values()) entry.payload = payloads.get(entry.record.path)!;
+    }
+    // The caller relocates the shard's vectors before any search can run: from here, reads go to the new file.
+    this.closeDescriptor(shard);
+    return offsets;
   }
 
-  /** Forgets the pack generations (the shards folder was emptied). */
+  /** Forgets the pack generations and open files (the shards folder was emptied, or the store closed). */
   reset(): void {
     this.packGenerations.fill(0);
+    for (let shard = 0; shard < SHARD_COUNT; shard++) this.closeDescriptor(shard);
+  }
+
+  private descriptor(shard: number, options: { ifExists?: boolean } = {}): number {
+    let fd = this.descriptors[shard];
+    if (fd === undefined) {
+      try {
+        fd = openSync(path.join(this.shardPath(shard), INDEX_FILE), 'r');
+      } catch (err) {
+        if (options.ifExists && (err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
+        throw err;
+      }
+      this.descriptors[shard] = fd;
+    }
+    return fd;
+  }
+
+  private closeDescriptor(shard: number): void {
+    const fd = this.descriptors[shard];
+    if (fd === undefined) return;
+    this.descriptors[shard] = undefined;
+    closeSync(fd);
   }
 
   private shardIndex(shard: number): LocalIndex {

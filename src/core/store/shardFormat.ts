@@ -168,12 +168,14 @@ export interface ShardContents {
   generation?: number;
   packHash?: string;
   files: FileRecord[];
-  vectors: Array<{ id: string; vector: Float32Array }>;
 }
 
-/** Sorts a shard's items; throws on anything malformed (the store then treats the shard as corrupt). */
+/**
+ * Sorts a shard's items other than vectors (scanIndex hands those over apart); throws on anything
+ * malformed (the store then treats the shard as corrupt).
+ */
 export function readShardItems(items: IndexItem[]): ShardContents {
-  const contents: ShardContents = { files: [], vectors: [] };
+  const contents: ShardContents = { files: [] };
   for (const item of items) {
     if (item.id === HEADER_ITEM_ID) {
       const generation = item.metadata.pack;
@@ -194,8 +196,7 @@ export function readShardItems(items: IndexItem[]): ShardContents {
     } else if (isReservedId(item.id)) {
       throw new Error(`unknown item ${JSON.stringify(item.id)}`);
     } else {
-      // PackedProtobufCodec decodes vectors as Float32Array.
-      contents.vectors.push({ id: item.id, vector: item.vector as unknown as Float32Array });
+      throw new Error(`vector of chunk ${item.id} has 0 dimensions`);
     }
   }
   return contents;
