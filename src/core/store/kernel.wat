@@ -1,5 +1,5 @@
-;; The dot-product kernel of VectorMatrix.search: the scores of one quantized query against many
-;; quantized rows. Compiled into kernel.ts by scripts/build-kernel.mjs (`npm run build:kernel`).
+;; The kernels of VectorMatrix: the scores of one quantized query against many quantized rows, and
+;; the quantization of a float32 vector into a row. Compiled into kernel.ts by scripts/build-kernel.mjs (`npm run build:kernel`).
 ;;
 ;; Rows are int8 (a quarter of float32's bytes, so a scan reads a quarter of the memory), the
 ;; query int16 (finer than the rows: its rounding would otherwise add to theirs). Each step loads
@@ -50,4 +50,35 @@
             (i32.add (i32x4.extract_lane 2 (local.get $acc0)) (i32x4.extract_lane 3 (local.get $acc0)))))
         (local.set $rows (local.get $rowEnd))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
-        (br_if $eachRow (i32.lt_u (local.get $out) (local.get $outEnd)))))))
+        (br_if $eachRow (i32.lt_u (local.get $out) (local.get $outEnd))))))
+
+  ;; The largest magnitude among `count` floats at `src` (count a positive multiple of 4); NaN if any is NaN.
+  (func (export "largest") (param $src i32) (param $count i32) (result f32)
+    (local $end i32) (local $max v128)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 2))))
+    (loop $each
+      (local.set $max (f32x4.max (local.get $max) (f32x4.abs (v128.load (local.get $src)))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br_if $each (i32.lt_u (local.get $src) (local.get $end))))
+    (f32.max
+      (f32.max (f32x4.extract_lane 0 (local.get $max)) (f32x4.extract_lane 1 (local.get $max)))
+      (f32.max (f32x4.extract_lane 2 (local.get $max)) (f32x4.extract_lane 3 (local.get $max)))))
+
+  ;; dst[i] = round(src[i] * factor) as int8, for `count` floats (a positive multiple of 16), rounding
+  ;; half to even; the caller picks `factor` so that no value exceeds 127 in magnitude.
+  (func (export "quantize") (param $src i32) (param $dst i32) (param $count i32) (param $factor f32)
+    (local $end i32) (local $scale v128)
+    (local.set $scale (f32x4.splat (local.get $factor)))
+    (local.set $end (i32.add (local.get $dst) (local.get $count)))
+    (loop $each
+      (v128.store (local.get $dst)
+        (i8x16.narrow_i16x8_s
+          (i16x8.narrow_i32x4_s
+            (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load (local.get $src)) (local.get $scale))))
+            (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=16 (local.get $src)) (local.get $scale)))))
+          (i16x8.narrow_i32x4_s
+            (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=32 (local.get $src)) (local.get $scale))))
+            (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=48 (local.get $src)) (local.get $scale)))))))
+      (local.set $src (i32.add (local.get $src) (i32.const 64)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br_if $each (i32.lt_u (local.get $dst) (local.get $end))))))

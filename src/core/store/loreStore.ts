@@ -75,6 +75,7 @@ export class LoreStore implements SearchIndex {
     this.lexical = LexicalState.in(dir, savesLexicalSnapshots, {
       entryOf: (filePath) => this.entryOf(filePath),
       ownerOf: (id) => this.owners.get(id),
+      payloadOf: (entry) => this.shardFiles.payloadOf(entry),
       files: () => this.files(),
     });
   }
@@ -214,7 +215,7 @@ export class LoreStore implements SearchIndex {
       for (const entry of [...shard.values()].sort((a, b) => comparePaths(a.record.path, b.record.path))) {
         if (entry.record.chunkIds.every((id) => this.matrix?.has(id))) continue;
         // Not through the cache: a full catch-up would only evict what searches use.
-        for (const chunk of decodePayload(entry.record.path, entry.payload)) if (!this.matrix?.has(chunk.id)) missing.push(chunk);
+        for (const chunk of decodePayload(entry.record.path, this.shardFiles.payloadOf(entry))) if (!this.matrix?.has(chunk.id)) missing.push(chunk);
         await slice.pause();
       }
     }
@@ -347,8 +348,8 @@ export class LoreStore implements SearchIndex {
 
   private async loadShard(shard: number, slice: TimeSlice): Promise<void> {
     const { files, indexBytes, vectorIds, vectorOffsets, vectorDims } = await this.shardFiles.readShard(shard);
-    for (const { record, payload } of files) {
-      const entry: FileEntry = { record: freezeRecord(record), shard, payload };
+    for (const { record, packOffset, packLength } of files) {
+      const entry: FileEntry = { record: freezeRecord(record), shard, packOffset, packLength };
       for (const id of entry.record.chunkIds) {
         if (this.owners.has(id)) throw new Error(`chunk ${id} is stored twice`);
         this.owners.set(id, entry);
@@ -462,7 +463,7 @@ export class LoreStore implements SearchIndex {
     if (chunks) {
       this.decoded.delete(filePath);
     } else {
-      chunks = decodePayload(filePath, entry.payload);
+      chunks = decodePayload(filePath, this.shardFiles.payloadOf(entry));
       if (this.decoded.size >= DECODED_CACHE_FILES) this.decoded.delete(this.decoded.keys().next().value!);
     }
     this.decoded.set(filePath, chunks);

@@ -27,7 +27,8 @@ export interface ShardChange {
 
 /** One shard as read from disk, checked against itself. */
 export interface ShardRead {
-  files: Array<{ record: FileRecord; payload: Buffer }>;
+  /** Each file's record, and where its payload lies in the shard's chunk pack. */
+  files: Array<{ record: FileRecord; packOffset: number; packLength: number }>;
   /** index.pb's bytes: vector i is `vectorDims[i]` float32 from byte `vectorOffsets[i]`. */
   indexBytes: Buffer;
   vectorIds: string[];
@@ -105,15 +106,28 @@ export class ShardFiles implements ExactVectors {
     if (contents.files.length > 0 && generation === 0) throw new Error('files without a chunk pack');
     const pack = generation ? await fs.readFile(path.join(folder, packName(generation))) : undefined;
     if (pack && packChecksum(pack) !== contents.packHash) throw new Error('chunk pack does not match its checksum');
-    const payloads = pack ? decodePack(pack) : new Map<string, Buffer>();
+    const payloads = pack ? decodePack(pack) : new Map<string, { offset: number; length: number }>();
     this.packGenerations[shard] = generation;
     const files = contents.files.map((record) => {
       if (shardOf(record.path) !== shard) throw new Error(`${record.path} belongs to another shard`);
       const payload = payloads.get(record.path);
       if (!payload) throw new Error(`no chunks for ${record.path}`);
-      return { record, payload };
+      return { record, packOffset: payload.offset, packLength: payload.length };
     });
     return { files, indexBytes, vectorIds, vectorOffsets, vectorDims };
+  }
+
+  /** The file's compressed chunks: in memory until its commit, then read from the shard's chunk pack. */
+  payloadOf(entry: FileEntry): Buffer {
+    if (entry.payload) return entry.payload;
+    const payload = Buffer.allocUnsafe(entry.packLength);
+    const fd = openSync(path.join(this.shardPath(entry.shard), packName(this.packGenerations[entry.shard])), 'r');
+    try {
+      if (readSync(fd, payload, 0, payload.length, entry.packOffset) !== payload.length) throw new Error(`the chunks of ${entry.record.path} are cut short`);
+    } finally {
+      closeSync(fd);
+    }
+    return payload;
   }
 
   /** Reads the vector at byte `offset` of shard `shard`'s index.pb (synchronously: searches are). */
@@ -127,8 +141,8 @@ export class ShardFiles implements ExactVectors {
   /**
    * Commits one shard. When its files change, a new chunk pack is written first; then index.pb,
    * through Vectra, drops `removeIds` (missing ones are ignored), gains `insert` and names the new
-   * pack, in one atomic replacement; then the superseded pack is deleted. Returns where the
-   * shard's vectors lie in the new index.pb.
+   * pack, in one atomic replacement; then the files point into the new pack and the superseded
+   * one is deleted. Returns where the shard's vectors lie in the new index.pb.
    */
   async commit(shard: number, change: ShardChange): Promise<VectorOffsets> {
     const folder = this.shardPath(shard);
@@ -137,8 +151,15 @@ export class ShardFiles implements ExactVectors {
     const previous = this.packGenerations[shard];
     const generation = change.files ? previous + 1 : previous;
     let pack: Buffer | undefined;
+    const packed = new Map<FileEntry, { offset: number; length: number }>();
     if (change.files) {
-      pack = encodePack(change.files.values());
+      // Files not written since their last commit are in the current pack, read once here.
+      const current = previous ? await fs.readFile(path.join(folder, packName(previous))) : undefined;
+      pack = encodePack(
+        change.files.values(),
+        (entry) => entry.payload ?? current!.subarray(entry.packOffset, entry.packOffset + entry.packLength),
+        (entry, offset, length) => packed.set(entry, { offset, length }),
+      );
       await fs.mkdir(folder, { recursive: true });
       await writeFileAtomic(path.join(folder, packName(generation)), pack);
     }
@@ -157,12 +178,15 @@ export class ShardFiles implements ExactVectors {
       throw err;
     }
     const offsets = this.codec.lastVectorOffsets;
-    if (pack && change.files) {
+    if (pack) {
+      // All at once, before the previous pack goes: every read finds its file's payload.
       this.packGenerations[shard] = generation;
+      for (const [entry, { offset, length }] of packed) {
+        entry.payload = undefined;
+        entry.packOffset = offset;
+        entry.packLength = length;
+      }
       if (previous) await fs.rm(path.join(folder, packName(previous)), { force: true });
-      // Point the files at the new pack so the previous one can be freed.
-      const payloads = decodePack(pack);
-      for (const entry of change.files.values()) entry.payload = payloads.get(entry.record.path)!;
     }
     // The caller relocates the shard's vectors before any search can run: from here, reads go to the new file.
     this.closeDescriptor(shard);

@@ -60,7 +60,7 @@ export class VectorMatrix {
   private scales = new Float32Array(0);
   private files = new Uint32Array(0);
   private offsets = new Float64Array(0);
-  /** A reused, aligned copy of one vector (quantizing from file bytes, rescoring). */
+  /** A reused vector for rescoring. */
   private readonly scratch: Float32Array;
   /**
    * The most rows held since the storage was last allocated. Rows past it were never written, so
@@ -116,17 +116,18 @@ export class VectorMatrix {
   /** Stores `unitVector` for `id` (replacing the one it had), whose full-precision copy is at `offset` in `file`. */
   set(id: string, unitVector: Float32Array, file: number, offset: number): void {
     this.checkDims(unitVector);
-    this.quantize(id, unitVector, file, offset);
+    this.storage.vectorIn.set(unitVector);
+    this.quantizeVectorIn(id, file, offset);
   }
 
   /**
    * Like `set`, from the vector's bytes where they lie in `fileBytes` (the whole file, read for
    * loading): no vector is allocated.
    */
-  setFromFile(id: string, fileBytes: Uint8Array, file: number, offset: number): void {
+  setFromFile(id: string, fileBytes: Buffer, file: number, offset: number): void {
     if (offset < 0 || offset + this.dims * 4 > fileBytes.length) throw new Error(`vector of ${id} lies outside its file`);
-    new Uint8Array(this.scratch.buffer).set(fileBytes.subarray(offset, offset + this.dims * 4));
-    this.quantize(id, this.scratch, file, offset);
+    fileBytes.copy(this.storage.vectorBytes, 0, offset, offset + this.dims * 4);
+    this.quantizeVectorIn(id, file, offset);
   }
 
   /** The full-precision vector of `id` moved (its file was rewritten). Unknown ids are ignored. */
@@ -222,15 +223,12 @@ export class VectorMatrix {
     return row;
   }
 
-  private quantize(id: string, vector: Float32Array, file: number, offset: number): void {
-    let largest = 0;
-    for (let j = 0; j < this.dims; j++) largest = Math.max(largest, Math.abs(vector[j]));
+  /** Quantizes the storage's `vectorIn` into the row of `id`. */
+  private quantizeVectorIn(id: string, file: number, offset: number): void {
+    const largest = this.storage.largestIn();
     if (!Number.isFinite(largest)) throw new Error(`vector of ${id} is not finite`);
     const row = this.rowFor(id);
-    const toInt = largest > 0 ? INT8_MAX / largest : 0;
-    const rows = this.storage.rows;
-    const base = row * this.stride;
-    for (let j = 0; j < this.dims; j++) rows[base + j] = Math.round(vector[j] * toInt);
+    this.storage.quantizeIn(row, largest > 0 ? Math.fround(INT8_MAX / largest) : 0);
     this.scales[row] = largest / INT8_MAX;
     this.files[row] = file;
     this.offsets[row] = offset;
@@ -273,6 +271,13 @@ function dot(a: Float32Array, b: Float32Array): number {
 interface RowStorage {
   /** `capacity` rows; a new view after every resize. */
   readonly rows: Int8Array;
+  /** A vector to quantize (`stride` floats, the padding zero), and the same as bytes; new views after every resize. */
+  readonly vectorIn: Float32Array;
+  readonly vectorBytes: Uint8Array;
+  /** The largest magnitude in `vectorIn`; NaN if it holds NaN. */
+  largestIn(): number;
+  /** Writes `vectorIn` x `factor`, rounded half to even, into row `row`. */
+  quantizeIn(row: number, factor: number): void;
   readonly capacity: number;
   readonly maxCapacity: number;
   /** Makes room for at least `capacity` rows (at most `maxCapacity`), keeping the first `used`. */
@@ -282,23 +287,27 @@ interface RowStorage {
 }
 
 /**
- * Memory layout: the query, the scores of one block, then the rows, so that growing appends
- * rows in place (WebAssembly memory grows without copying).
+ * Memory layout: the query, the scores of one block, the vector to quantize, then the rows, so
+ * that growing appends rows in place (WebAssembly memory grows without copying).
  */
 class WasmRowStorage implements RowStorage {
   readonly maxCapacity: number;
   rows!: Int8Array;
+  vectorIn!: Float32Array;
+  vectorBytes!: Uint8Array;
   capacity = 0;
   private memory!: WasmMemory;
-  private scoreRows!: (query: number, rows: number, count: number, stride: number, out: number) => void;
+  private kernels!: Kernels;
   private query!: Int16Array;
   private scores!: Int32Array;
   private readonly scoresOffset: number;
+  private readonly vectorOffset: number;
   private readonly rowsOffset: number;
 
   constructor(private readonly module: object, private readonly stride: number, capacity: number) {
     this.scoresOffset = stride * 2;
-    this.rowsOffset = this.scoresOffset + BLOCK_ROWS * 4;
+    this.vectorOffset = this.scoresOffset + BLOCK_ROWS * 4;
+    this.rowsOffset = this.vectorOffset + stride * 4;
     this.maxCapacity = Math.floor((MAX_PAGES * PAGE_BYTES - this.rowsOffset) / stride);
     this.allocate(Math.min(capacity, this.maxCapacity));
   }
@@ -317,15 +326,24 @@ class WasmRowStorage implements RowStorage {
 
   score(query: Int16Array, first: number, count: number): Int32Array {
     this.query.set(query);
-    this.scoreRows(0, this.rowsOffset + first * this.stride, count, this.stride, this.scoresOffset);
+    this.kernels.scores(0, this.rowsOffset + first * this.stride, count, this.stride, this.scoresOffset);
     return this.scores.subarray(0, count);
   }
 
+  largestIn(): number {
+    return this.kernels.largest(this.vectorOffset, this.stride);
+  }
+
+  quantizeIn(row: number, factor: number): void {
+    this.kernels.quantize(this.vectorOffset, this.rowsOffset + row * this.stride, this.stride, factor);
+  }
+
   private allocate(capacity: number): void {
+    const vector = this.vectorIn?.slice();
     this.memory = new wasm!.Memory({ initial: this.pagesFor(capacity) });
-    const instance = new wasm!.Instance(this.module, { env: { memory: this.memory } });
-    this.scoreRows = instance.exports.scores as WasmRowStorage['scoreRows'];
+    this.kernels = new wasm!.Instance(this.module, { env: { memory: this.memory } }).exports as unknown as Kernels;
     this.createViews();
+    if (vector) this.vectorIn.set(vector);
   }
 
   /** Growing the memory detaches every view of its old buffer, so each resize makes new ones. */
@@ -334,6 +352,8 @@ class WasmRowStorage implements RowStorage {
     this.capacity = Math.min(Math.floor((buffer.byteLength - this.rowsOffset) / this.stride), this.maxCapacity);
     this.query = new Int16Array(buffer, 0, this.stride);
     this.scores = new Int32Array(buffer, this.scoresOffset, BLOCK_ROWS);
+    this.vectorIn = new Float32Array(buffer, this.vectorOffset, this.stride);
+    this.vectorBytes = new Uint8Array(buffer, this.vectorOffset, this.stride * 4);
     this.rows = new Int8Array(buffer, this.rowsOffset, this.capacity * this.stride);
   }
 
@@ -346,10 +366,29 @@ class WasmRowStorage implements RowStorage {
 class ArrayRowStorage implements RowStorage {
   readonly maxCapacity = Infinity;
   rows: Int8Array;
+  readonly vectorIn: Float32Array;
+  readonly vectorBytes: Uint8Array;
   private readonly scores = new Int32Array(BLOCK_ROWS);
 
   constructor(private readonly stride: number, capacity: number) {
     this.rows = new Int8Array(capacity * stride);
+    this.vectorIn = new Float32Array(stride);
+    this.vectorBytes = new Uint8Array(this.vectorIn.buffer);
+  }
+
+  largestIn(): number {
+    let largest = 0;
+    for (const value of this.vectorIn) largest = Math.max(largest, Math.abs(value));
+    return largest;
+  }
+
+  /** As the kernel computes it: a float32 product, rounded half to even. */
+  quantizeIn(row: number, factor: number): void {
+    for (let j = 0, base = row * this.stride; j < this.stride; j++) {
+      const scaled = Math.fround(this.vectorIn[j] * factor);
+      const rounded = Math.round(scaled);
+      this.rows[base + j] = rounded - scaled === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded;
+    }
   }
 
   get capacity(): number {
@@ -379,6 +418,13 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
   Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+
+/** kernel.wat's exports; addresses are byte offsets into the memory. */
+interface Kernels {
+  scores(query: number, rows: number, count: number, stride: number, out: number): void;
+  largest(src: number, count: number): number;
+  quantize(src: number, dst: number, count: number, factor: number): void;
 }
 
 interface WasmMemory {

@@ -345,7 +345,7 @@ describe('VectorMatrix', () => {
   it('setFromFile quantizes a vector from a file\'s bytes at any offset, as set does', () => {
     const random = seededRandom(23);
     const vector = unit(randomVector(20, random));
-    const bytes = new Uint8Array(3 + 80 + 5);
+    const bytes = Buffer.alloc(3 + 80 + 5);
     bytes.set(new Uint8Array(vector.buffer), 3);
     const disk = new MemoryVectors();
     const fromFile = new VectorMatrix(20, disk);
