@@ -4,7 +4,8 @@
 // first-touch a Float32Array of the raw vectors), then open it cold and measure memory, queries,
 // recall against an exact float32 scan, and saves. Writes bench/scale-results.json (the fields of
 // issue 12, nothing else) and bench/scale-results.md, and prints the table.
-//   node out/bench/scale.js [--sizes=100000,1000000]
+//   node out/bench/scale.js [--sizes=100000,1000000] [--store=<dir>]
+// --store measures a store built before (one size; its build is not redone, nor the store removed).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -39,6 +40,8 @@ function main(): void {
   const started = performance.now();
   const arg = process.argv.find((a) => a.startsWith('--sizes='));
   const sizes = arg ? arg.slice('--sizes='.length).split(',').map(Number) : DEFAULT_SIZES;
+  const built = process.argv.find((a) => a.startsWith('--store='))?.slice('--store='.length);
+  if (built && sizes.length !== 1) throw new Error('--store needs exactly one size');
   const machine = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -52,15 +55,15 @@ function main(): void {
   const work = mkdtempSync(path.join(os.tmpdir(), 'lore-scale-'));
   try {
     for (const size of sizes) {
-      const dir = path.join(work, `lore-${size}`);
-      log(`${size} chunks: build`);
-      const built = probe('build', dir, size);
+      const dir = built ?? path.join(work, `lore-${size}`);
+      if (!built) log(`${size} chunks: build`);
+      const build = built ? {} : probe('build', dir, size);
       log(`${size} chunks: the floor`);
       const floor = probe('floor', dir, size);
       log(`${size} chunks: cold load, memory, queries, recall, saves`);
       const measured = probe('measure', dir, size);
-      rmSync(dir, { recursive: true, force: true });
-      const all: Figures = { ...built, ...floor, ...measured, rawVectorMB: Math.round((measured.chunks * DIMS * 4) / 2 ** 20) };
+      if (!built) rmSync(dir, { recursive: true, force: true });
+      const all: Figures = { ...build, ...floor, ...measured, rawVectorMB: Math.round((measured.chunks * DIMS * 4) / 2 ** 20) };
       details[size] = all;
       results.sizes[size] = Object.fromEntries(FIELDS.map((field) => [field, all[field]]));
     }
@@ -83,7 +86,7 @@ function markdownTable(machine: Record<string, unknown>, sizes: Record<string, F
     '',
     `| Chunks (768 dims, clustered) | ${keys.join(' | ')} |`,
     `| --- | ${keys.map(() => '---').join(' | ')} |`,
-    row('Build (ms)', (f) => `${f.buildMs}`),
+    row('Build (ms)', (f) => `${f.buildMs ?? 'n/a'}`),
     row('RSS after load (MB)', (f) => `${f.rssMB}`),
     row('  / raw float32 vectors (target at 1M <= 0.5x)', (f) => ratio(f.rssMB, f.rawVectorMB)),
     row('  bytes per chunk: RSS / JS heap / array buffers', (f) => `${perChunk(f.rssMB, f)} / ${perChunk(f.heapMB, f)} / ${perChunk(f.arrayBuffersMB, f)}`),

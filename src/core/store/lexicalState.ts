@@ -88,9 +88,13 @@ export class LexicalState {
     }
   }
 
-  /** After loading: starts from `snapshot` and indexes the rest in the background. */
-  start(snapshot: LexicalSnapshot | undefined): void {
-    this.useSnapshot(snapshot);
+  /**
+   * After loading, before the store is handed out: starts from `snapshot` (matching it against the
+   * loaded files between event-loop turns: ~1 s of work at 1M chunks) and indexes the rest in the
+   * background.
+   */
+  async start(snapshot: LexicalSnapshot | undefined, slice: TimeSlice): Promise<void> {
+    await this.useSnapshot(snapshot, slice);
     // The packs passed their checksums, so a file failing to decode here is a bug that its own reads
     // (getChunk) report; the other files still get indexed.
     this.building = this.build().catch(() => undefined);
@@ -140,15 +144,28 @@ export class LexicalState {
    * Starts from the snapshot when there is one: the loaded files it covers (same file hash, all
    * their chunk ids) leave the backlog; its other chunks are dropped and those files re-indexed.
    */
-  private useSnapshot(snapshot: LexicalSnapshot | undefined): void {
+  private async useSnapshot(snapshot: LexicalSnapshot | undefined, slice: TimeSlice): Promise<void> {
     if (!snapshot) return;
     const { index, fileHashes } = snapshot;
     const covered = new Set<FileEntry>();
+    let coveredChunks = 0;
     for (const entry of this.backlog) {
       const { path: filePath, hash, chunkIds } = entry.record;
-      if (fileHashes.get(filePath) === hash && chunkIds.every((id) => index.has(id))) covered.add(entry);
+      if (fileHashes.get(filePath) === hash && chunkIds.every((id) => index.has(id))) {
+        covered.add(entry);
+        coveredChunks += chunkIds.length;
+      }
+      await slice.pause();
     }
-    index.discard([...index.ids()].filter((id) => !covered.has(this.store.ownerOf(id)!)));
+    // Chunk ids are unique, so when the counts agree the snapshot holds nothing else.
+    if (index.size !== coveredChunks) {
+      const extra: string[] = [];
+      for (const id of index.ids()) {
+        if (!covered.has(this.store.ownerOf(id)!)) extra.push(id);
+        await slice.pause();
+      }
+      index.discard(extra);
+    }
     this.backlog = this.backlog.filter((entry) => !covered.has(entry));
     this.index = index;
   }

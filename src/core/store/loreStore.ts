@@ -343,7 +343,7 @@ export class LoreStore implements SearchIndex {
       }
     }
     this.matrix?.trim();
-    this.lexical.start(await lexicalSnapshot);
+    await this.lexical.start(await lexicalSnapshot, slice);
   }
 
   private async loadShard(shard: number, slice: TimeSlice): Promise<void> {
