@@ -7,12 +7,14 @@
 // a test holds the two equal), but the index is laid out in typed arrays: MiniSearch's per-term
 // maps took 4.4x the vectors' memory at 100k chunks, a minute to rebuild at every start and
 // ~200 ms per query. Postings live in two segments, as in Lucene:
-//   base   one compressed-row (CSR) block per term and field: slots ascending, term frequencies;
+//   base   one compressed-row (CSR) block per term and field: slots ascending as varint gaps,
+//          term frequencies (baseSegment.ts);
 //   delta  postings added since the last compaction, one linked list per term and field inside
 //          three typed arrays, so adding a chunk allocates no objects per term.
 // A discarded chunk only marks its slot dead; compaction drops dead slots and folds the delta into
 // the base once either grows past a fraction of it. The whole index round-trips through a binary
 // snapshot (snapshotCodec.ts) so a store opens without re-tokenizing its chunks.
+import { BaseSegment } from './baseSegment';
 import { FIELDS, takeLexicalTerms, type Field, type LexicalDocument } from './terms';
 import { TopK } from '../topK';
 import { weightedQueryTerms } from './tokenizeCode';
@@ -67,9 +69,7 @@ export interface LexicalBase {
   slotOf: Map<string, number>;
   termIds: Map<string, number>;
   fieldLengths: Uint16Array<ArrayBuffer>;
-  baseStarts: Uint32Array<ArrayBuffer>;
-  baseSlots: Uint32Array<ArrayBuffer>;
-  baseFrequencies: Uint8Array<ArrayBuffer>;
+  base: BaseSegment;
   postingsPerSlot: Uint32Array<ArrayBuffer>;
 }
 
@@ -84,10 +84,7 @@ export class LexicalIndex {
   private readonly totalFieldLengths = new Float64Array(FIELD_COUNT);
   // Terms: a term's postings in field f are keyed termId * FIELD_COUNT + f.
   private termIds = new Map<string, number>();
-  // Base segment: postings of key k are baseSlots[baseStarts[k] .. baseStarts[k + 1]).
-  private baseStarts = new Uint32Array(1);
-  private baseSlots = new Uint32Array(0);
-  private baseFrequencies = new Uint8Array(0);
+  private base = BaseSegment.EMPTY;
   // Delta segment: per key a list through deltaNext, head and tail in deltaHead / deltaTail (-1: none).
   private deltaHead = new Int32Array(0);
   private deltaTail = new Int32Array(0);
@@ -162,7 +159,7 @@ export class LexicalIndex {
       this.lastTerm = new Uint8Array(this.slotIds.length);
       this.matchedTerms = new Uint8Array(this.slotIds.length);
     }
-    const { scores, lastTerm, matchedTerms, fieldLengths, slotIds, baseStarts, baseSlots, baseFrequencies, deltaHead, deltaNext, deltaSlots, deltaFrequencies } = this;
+    const { scores, lastTerm, matchedTerms, fieldLengths, slotIds, base, deltaHead, deltaNext, deltaSlots, deltaFrequencies } = this;
     const touched: number[] = [];
     // Scores one posting; lastTerm (1-based term number) makes a term count once per chunk however many fields it hits.
     const score = (slot: number, frequency: number, f: number, weight: number, lengthScale: number, termNumber: number) => {
@@ -184,9 +181,7 @@ export class LexicalIndex {
         const idf = Math.log(1 + (documents - postings + 0.5) / (postings + 0.5));
         const weight = weights.get(term)! * FIELD_BOOSTS[f] * idf;
         const lengthScale = (K1 * B) / (this.totalFieldLengths[f] / documents);
-        if (key + 1 < baseStarts.length) {
-          for (let i = baseStarts[key], end = baseStarts[key + 1]; i < end; i++) score(baseSlots[i], baseFrequencies[i], f, weight, lengthScale, t + 1);
-        }
+        base.forEach(key, (slot, frequency) => score(slot, frequency, f, weight, lengthScale, t + 1));
         for (let at = deltaHead[key]; at !== -1; at = deltaNext[at]) score(deltaSlots[at], deltaFrequencies[at], f, weight, lengthScale, t + 1);
       }
     });
@@ -207,8 +202,7 @@ export class LexicalIndex {
    * append past `deltaEnd` and past the slots, and discards are frozen out by `renumbered`.
    */
   snapshotView(): LexicalSnapshotView {
-    const { baseStarts, baseSlots, baseFrequencies, deltaHead, deltaNext, deltaSlots, deltaFrequencies, deltaLength: deltaEnd } = this;
-    const baseKeys = baseStarts.length - 1;
+    const { base, deltaHead, deltaNext, deltaSlots, deltaFrequencies, deltaLength: deltaEnd } = this;
     const renumbered = new Int32Array(this.slotIds.length).fill(-1);
     const ids: string[] = [];
     const fieldLengths = new Uint16Array(this.slotOf.size * FIELD_COUNT);
@@ -224,15 +218,13 @@ export class LexicalIndex {
       ids,
       fieldLengths,
       terms: [...this.termIds.keys()],
-      maxPostings: baseSlots.length + deltaEnd,
+      maxPostings: base.postings + deltaEnd,
       visitPostings(termId, field, visit) {
         const key = termId * FIELD_COUNT + field;
-        if (key < baseKeys) {
-          for (let i = baseStarts[key], end = baseStarts[key + 1]; i < end; i++) {
-            const to = renumbered[baseSlots[i]];
-            if (to !== -1) visit(to, baseFrequencies[i]);
-          }
-        }
+        base.forEach(key, (slot, frequency) => {
+          const to = renumbered[slot];
+          if (to !== -1) visit(to, frequency);
+        });
         if (key < deltaHead.length) {
           for (let at = deltaHead[key]; at !== -1 && at < deltaEnd; at = deltaNext[at]) {
             const to = renumbered[deltaSlots[at]];
@@ -251,11 +243,9 @@ export class LexicalIndex {
     index.termIds = base.termIds;
     index.fieldLengths = base.fieldLengths;
     for (let i = 0; i < base.fieldLengths.length; i++) index.totalFieldLengths[i % FIELD_COUNT] += base.fieldLengths[i];
-    index.baseStarts = base.baseStarts;
-    index.baseSlots = base.baseSlots;
-    index.baseFrequencies = base.baseFrequencies;
+    index.base = base.base;
     index.postingsPerSlot = base.postingsPerSlot;
-    index.ensureKeyCapacity(base.baseStarts.length - 1);
+    index.ensureKeyCapacity(base.base.keys);
     index.ensureSlotCapacity(base.slotIds.length);
     return index;
   }
@@ -313,14 +303,17 @@ export class LexicalIndex {
   // ---- reading postings ----
 
   private forEachPosting(key: number, visit: (slot: number, frequency: number) => void): void {
-    if (key + 1 < this.baseStarts.length) {
-      for (let i = this.baseStarts[key], end = this.baseStarts[key + 1]; i < end; i++) visit(this.baseSlots[i], this.baseFrequencies[i]);
-    }
+    this.base.forEach(key, visit);
     for (let at = this.deltaHead[key]; at !== -1; at = this.deltaNext[at]) visit(this.deltaSlots[at], this.deltaFrequencies[at]);
   }
 
   /** Live chunks with the term in the field: BM25's document frequency. */
   private livePostings(key: number): number {
+    if (this.deadPostings === 0) {
+      let count = this.base.count(key);
+      for (let at = this.deltaHead[key]; at !== -1; at = this.deltaNext[at]) count++;
+      return count;
+    }
     let count = 0;
     this.forEachPosting(key, (slot) => {
       if (this.slotIds[slot] !== undefined) count++;
@@ -337,7 +330,7 @@ export class LexicalIndex {
    */
   compactIfWorthIt(pause: Pause = noPause): Promise<void> {
     if (this.compaction) return this.compaction;
-    const threshold = Math.max(this.compactFloorPostings, this.baseSlots.length * COMPACT_SHARE);
+    const threshold = Math.max(this.compactFloorPostings, this.base.postings * COMPACT_SHARE);
     if (this.deltaLength <= threshold && this.deadPostings <= threshold) return Promise.resolve();
     this.compaction = this.compact(pause).finally(() => (this.compaction = undefined));
     return this.compaction;
@@ -347,9 +340,9 @@ export class LexicalIndex {
   private async compact(pause: Pause): Promise<void> {
     // Frozen inputs: delta entries below deltaEnd and slots below oldSlots never change (the arrays
     // may be replaced when they grow, so these references stay valid).
-    const { baseStarts, baseSlots, baseFrequencies, deltaSlots, deltaFrequencies, deltaKeys, deltaLength: deltaEnd } = this;
+    const { base, deltaSlots, deltaFrequencies, deltaKeys, deltaLength: deltaEnd } = this;
     const oldSlots = this.slotIds.length;
-    const baseKeys = baseStarts.length - 1;
+    const baseKeys = base.keys;
     const keyCount = this.termIds.size * FIELD_COUNT;
     const renumbered = new Int32Array(oldSlots).fill(-1);
     let live = 0;
@@ -358,8 +351,8 @@ export class LexicalIndex {
 
     const starts = new Uint32Array(keyCount + 1);
     for (let key = 0; key < baseKeys; key++) {
-      if (noneDead) starts[key + 1] = baseStarts[key + 1] - baseStarts[key];
-      else for (let i = baseStarts[key]; i < baseStarts[key + 1]; i++) if (renumbered[baseSlots[i]] !== -1) starts[key + 1]++;
+      if (noneDead) starts[key + 1] = base.count(key);
+      else base.forEach(key, (slot) => renumbered[slot] !== -1 && starts[key + 1]++);
       if (key % 65_536 === 0) await pause();
     }
     for (let at = 0; at < deltaEnd; at++) if (renumbered[deltaSlots[at]] !== -1) starts[deltaKeys[at] + 1]++;
@@ -373,12 +366,11 @@ export class LexicalIndex {
     const cursor = starts.slice(0, keyCount);
     for (let key = 0, copied = 0; key < baseKeys; key++) {
       let to = cursor[key];
-      for (let i = baseStarts[key], end = baseStarts[key + 1]; i < end; i++) {
-        const slot = renumbered[baseSlots[i]];
-        if (slot === -1) continue;
-        newSlots[to] = slot;
-        newFrequencies[to++] = baseFrequencies[i];
-      }
+      base.forEach(key, (slot, frequency) => {
+        if (renumbered[slot] === -1) return;
+        newSlots[to] = renumbered[slot];
+        newFrequencies[to++] = frequency;
+      });
       copied += to - cursor[key];
       cursor[key] = to;
       if (copied >= PAUSE_EVERY_POSTINGS) {
@@ -398,6 +390,7 @@ export class LexicalIndex {
       if (at % PAUSE_EVERY_POSTINGS === PAUSE_EVERY_POSTINGS - 1) await pause();
     }
     await pause();
+    const newBase = await BaseSegment.fromSlots(starts, newSlots, newFrequencies, pause, PAUSE_EVERY_POSTINGS);
 
     // From here on, synchronous: carry over what changed while the new base was built. Slots added
     // since the start follow the live ones; slots discarded since are dead in the new numbering.
@@ -427,9 +420,7 @@ export class LexicalIndex {
     this.slotIds = slotIds;
     this.fieldLengths = fieldLengths;
     this.postingsPerSlot = perSlot;
-    this.baseStarts = starts;
-    this.baseSlots = newSlots;
-    this.baseFrequencies = newFrequencies;
+    this.base = newBase;
     // New arrays, not cleared ones: a snapshot being encoded may still read the old ones.
     this.deltaHead = new Int32Array(this.deltaHead.length).fill(-1);
     this.deltaTail = new Int32Array(this.deltaTail.length).fill(-1);

@@ -3,6 +3,7 @@
 // a JSON header, the caller's JSON metadata, chunk ids, terms, posting counts per term and field,
 // field lengths, term frequencies and the postings' slot gaps as varints.
 import { createHash } from 'node:crypto';
+import { BaseSegment, checkGaps } from './baseSegment';
 import { FIELD_COUNT, LexicalIndex, noPause, PAUSE_EVERY_POSTINGS, type Pause } from './lexicalIndex';
 import { FIELDS, splitFields, type LexicalDocument } from './terms';
 import { indexTerms } from './tokenizeCode';
@@ -10,6 +11,8 @@ import { indexTerms } from './tokenizeCode';
 /** Bump when what is indexed for a chunk changes in a way the fingerprint below might miss. */
 const SNAPSHOT_VERSION = 2;
 const SNAPSHOT_MAGIC = 0x3158_4c4c; // "LLX1" little-endian
+/** Elements copied between pauses when a decoded section is copied out of the snapshot. */
+const COPY_SLICE = 4 * 2 ** 20;
 
 /**
  * `index` as bytes, with the caller's `metadata` (any JSON value) alongside: live chunks only,
@@ -100,28 +103,23 @@ export async function decodeLexicalSnapshot(bytes: Uint8Array, pause: Pause = no
   const starts = new Uint32Array(counts.length + 1);
   for (let key = 0; key < counts.length; key++) starts[key + 1] = starts[key] + counts[key];
   if (starts[counts.length] !== postings) throw new Error('lexical snapshot posting counts disagree');
-  const slotsOfPostings = new Uint32Array(postings);
+  // The postings stay varint gaps, as in the snapshot: checked here, not decoded.
+  const offsets = new Uint32Array(counts.length + 1);
   const perSlot = new Uint32Array(slots);
   let at = 0;
   for (let key = 0; key < counts.length; ) {
     let end = key + 1;
     while (end < counts.length && starts[end] - starts[key] < PAUSE_EVERY_POSTINGS) end++;
-    at = decodePostings(gaps, at, starts, key, end, slotsOfPostings, perSlot);
+    at = checkGaps(gaps, at, starts, key, end, offsets, perSlot);
     if (at === -1 || at > gaps.length) throw new Error('lexical snapshot has a malformed posting');
     key = end;
     await pause();
   }
   if (at !== gaps.length) throw new Error('lexical snapshot has trailing postings');
-  const index = LexicalIndex.fromBase({
-    slotIds,
-    slotOf,
-    termIds,
-    fieldLengths: new Uint16Array(fieldLengths),
-    baseStarts: starts,
-    baseSlots: slotsOfPostings,
-    baseFrequencies: new Uint8Array(frequencies),
-    postingsPerSlot: perSlot,
-  });
+  // Copied out of the snapshot's buffer (whose other sections are garbage once decoded), in slices.
+  const base = new BaseSegment(starts, offsets, await copyInto(new Uint8Array(gaps.length), gaps, pause), await copyInto(new Uint8Array(postings), frequencies, pause));
+  const copiedLengths = await copyInto(new Uint16Array(fieldLengths.length), fieldLengths, pause);
+  const index = LexicalIndex.fromBase({ slotIds, slotOf, termIds, fieldLengths: copiedLengths, base, postingsPerSlot: perSlot });
   return { index, metadata };
 }
 
@@ -147,32 +145,13 @@ function tokenizerFingerprint(): string {
   return fingerprint;
 }
 
-/**
- * Decodes the varint slot gaps of keys [fromKey, toKey) into `slotsOf` (counting postings per slot)
- * and returns the offset after them, or -1 when they are malformed. A plain function with small
- * integer arithmetic only, so that V8 compiles the hot loop tightly.
- */
-function decodePostings(gaps: Uint8Array, at: number, starts: Uint32Array, fromKey: number, toKey: number, slotsOf: Uint32Array, perSlot: Uint32Array): number {
-  const slots = perSlot.length;
-  for (let key = fromKey; key < toKey; key++) {
-    let slot = 0;
-    for (let i = starts[key], end = starts[key + 1]; i < end; i++) {
-      // Varint: seven bits a byte, low bits first, high bit set on all but the last byte.
-      let byte = gaps[at++];
-      let gap = byte & 0x7f;
-      for (let shift = 7; byte >= 0x80; shift += 7) {
-        // Slots fit in 31 bits: four bytes of varint at most.
-        if (shift > 21) return -1;
-        byte = gaps[at++];
-        gap |= (byte & 0x7f) << shift;
-      }
-      slot += gap;
-      if (slot >= slots) return -1;
-      slotsOf[i] = slot;
-      perSlot[slot]++;
-    }
+/** Copies `from` into `to` (as long), a few megabytes at a time between pauses: a 100 MB copy is a long block. */
+async function copyInto<T extends Uint8Array | Uint16Array>(to: T, from: Uint8Array | Uint16Array, pause: Pause): Promise<T> {
+  for (let at = 0; at < from.length; at += COPY_SLICE) {
+    to.set(from.subarray(at, at + COPY_SLICE), at);
+    await pause();
   }
-  return at;
+  return to;
 }
 
 function u8(array: Uint16Array | Uint32Array): Uint8Array {
