@@ -82,7 +82,13 @@ export class LexicalState {
       const { index, metadata } = await decodeLexicalSnapshot(bytes, () => slice.pause());
       const fileHashes = (metadata as { fileHashes?: unknown } | null)?.fileHashes;
       if (typeof fileHashes !== 'object' || fileHashes === null) return undefined;
-      return { index, fileHashes: new Map(Object.entries(fileHashes)) };
+      // A map built between pauses: at 1M chunks the snapshot names ~100k files.
+      const byPath = new Map<string, unknown>();
+      for (const filePath of Object.keys(fileHashes)) {
+        byPath.set(filePath, (fileHashes as Record<string, unknown>)[filePath]);
+        await slice.pause();
+      }
+      return { index, fileHashes: byPath };
     } catch {
       return undefined;
     }

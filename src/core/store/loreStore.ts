@@ -342,6 +342,7 @@ export class LoreStore implements SearchIndex {
         throw new Error(`shard ${shardName(shard)} is unreadable: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
+    this.shardFiles.doneReading();
     this.matrix?.trim();
     await this.lexical.start(await lexicalSnapshot, slice);
   }
@@ -360,8 +361,10 @@ export class LoreStore implements SearchIndex {
     }
     // Quantized straight from the file's bytes into the matrix.
     for (let i = 0; i < vectorIds.length; i++) {
-      const id = vectorIds[i];
-      if (this.owners.get(id)?.shard !== shard) throw new Error(`vector for unknown chunk ${id}`);
+      const owner = this.owners.get(vectorIds[i]);
+      if (owner?.shard !== shard) throw new Error(`vector for unknown chunk ${vectorIds[i]}`);
+      // The record's copy of the id, so the one decoded with the vector is garbage (~40 bytes a chunk).
+      const id = owner.record.chunkIds.find((chunkId) => chunkId === vectorIds[i])!;
       if (!this.matrix || vectorDims[i] !== this.matrix.dims) {
         throw new Error(`vector of chunk ${id} has ${vectorDims[i]} dimensions, expected ${this.meta.dims ?? 'none'}`);
       }

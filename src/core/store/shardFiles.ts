@@ -29,7 +29,7 @@ export interface ShardChange {
 export interface ShardRead {
   /** Each file's record, and where its payload lies in the shard's chunk pack. */
   files: Array<{ record: FileRecord; packOffset: number; packLength: number }>;
-  /** index.pb's bytes: vector i is `vectorDims[i]` float32 from byte `vectorOffsets[i]`. */
+  /** index.pb's bytes, valid until the next readShard: vector i is `vectorDims[i]` float32 from byte `vectorOffsets[i]`. */
   indexBytes: Buffer;
   vectorIds: string[];
   vectorOffsets: number[];
@@ -64,6 +64,12 @@ export class ShardFiles implements ExactVectors {
    * until the commit returns the new ones.
    */
   private readonly descriptors = new Array<number | undefined>(SHARD_COUNT);
+  /**
+   * Loading reads every shard's index.pb and pack into these, reused: a fresh buffer per file (12 MB
+   * at 1M chunks) page-faults every byte anew, and the allocator kept hundreds of MB of them.
+   */
+  private readonly indexReads = new ReusedBuffer();
+  private readonly packReads = new ReusedBuffer();
 
   constructor(readonly folder: string) {}
 
@@ -81,11 +87,11 @@ export class ShardFiles implements ExactVectors {
 
   /**
    * Reads one shard and deletes its superseded packs; throws when it is inconsistent. Vectors are
-   * not copied: the caller reads them from `indexBytes`.
+   * not copied: the caller reads them from `indexBytes` before the next readShard.
    */
   async readShard(shard: number): Promise<ShardRead> {
     const folder = this.shardPath(shard);
-    const indexBytes = await fs.readFile(path.join(folder, INDEX_FILE));
+    const indexBytes = await this.indexReads.readFile(path.join(folder, INDEX_FILE));
     const vectorIds: string[] = [];
     const vectorOffsets: number[] = [];
     const vectorDims: number[] = [];
@@ -104,7 +110,7 @@ export class ShardFiles implements ExactVectors {
       if (other !== undefined && other !== generation) await fs.rm(path.join(folder, name), { force: true });
     }
     if (contents.files.length > 0 && generation === 0) throw new Error('files without a chunk pack');
-    const pack = generation ? await fs.readFile(path.join(folder, packName(generation))) : undefined;
+    const pack = generation ? await this.packReads.readFile(path.join(folder, packName(generation))) : undefined;
     if (pack && packChecksum(pack) !== contents.packHash) throw new Error('chunk pack does not match its checksum');
     const payloads = pack ? decodePack(pack) : new Map<string, { offset: number; length: number }>();
     this.packGenerations[shard] = generation;
@@ -193,8 +199,15 @@ export class ShardFiles implements ExactVectors {
     return offsets;
   }
 
+  /** Loading is over: frees the buffers shards were read into. */
+  doneReading(): void {
+    this.indexReads.release();
+    this.packReads.release();
+  }
+
   /** Forgets the pack generations and open files (the shards folder was emptied, or the store closed). */
   reset(): void {
+    this.doneReading();
     this.packGenerations.fill(0);
     for (let shard = 0; shard < SHARD_COUNT; shard++) this.closeDescriptor(shard);
   }
@@ -226,5 +239,32 @@ export class ShardFiles implements ExactVectors {
 
   private shardPath(shard: number): string {
     return path.join(this.folder, shardName(shard));
+  }
+}
+
+/** A buffer that whole files are read into, one after another: each read overwrites the last. */
+class ReusedBuffer {
+  private buffer = Buffer.alloc(0);
+
+  async readFile(filePath: string): Promise<Buffer> {
+    const handle = await fs.open(filePath, 'r');
+    try {
+      const { size } = await handle.stat();
+      // Some headroom: the shards' sizes differ a little.
+      if (size > this.buffer.length) this.buffer = Buffer.allocUnsafe(Math.ceil(size * 1.25));
+      let read = 0;
+      while (read < size) {
+        const { bytesRead } = await handle.read(this.buffer, read, size - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      return this.buffer.subarray(0, read);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  release(): void {
+    this.buffer = Buffer.alloc(0);
   }
 }
