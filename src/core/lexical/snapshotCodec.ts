@@ -185,12 +185,14 @@ class StringList {
   /** Calls `visit` with each string in order, pausing every so often; returns them all. */
   async each(visit: (item: string, index: number) => void, pause: Pause): Promise<string[]> {
     const items = new Array<string>(this.lengths.length);
-    for (let i = 0, at = 0; i < this.lengths.length; i++) {
+    let at = 0;
+    for (let i = 0; i < this.lengths.length; i++) {
       const item = this.text.slice(at, (at += this.lengths[i]));
       items[i] = item;
       visit(item, i);
       if (i % 16_384 === 16_383) await pause();
     }
+    if (at !== this.text.length) throw new Error('lexical snapshot strings disagree with their lengths');
     return items;
   }
 }
@@ -214,17 +216,14 @@ class SnapshotReader {
   }
 
   text(): string {
-    return Buffer.from(this.bytes()).toString('utf8');
+    const bytes = this.bytes();
+    // Decoded in place: Buffer.from(bytes) would copy them first.
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
   }
 
-  /** A list written by encodeStrings: its text, then each string's length. */
+  /** A list written by encodeStrings: its text, then each string's length (checked as they are read). */
   strings(): StringList {
-    const text = this.text();
-    const lengths = this.uint32s();
-    let total = 0;
-    for (const length of lengths) total += length;
-    if (total !== text.length) throw new Error('lexical snapshot strings disagree with their lengths');
-    return new StringList(text, lengths);
+    return new StringList(this.text(), this.uint32s());
   }
 
   uint16s(): Uint16Array {
