@@ -16,6 +16,7 @@
 // snapshot (snapshotCodec.ts) so a store opens without re-tokenizing its chunks.
 import { BaseSegment } from './baseSegment';
 import { FIELDS, takeLexicalTerms, type Field, type LexicalDocument } from './terms';
+import { ShardedMap } from '../shardedMap';
 import { TopK } from '../topK';
 import { weightedQueryTerms } from './tokenizeCode';
 
@@ -66,8 +67,10 @@ export interface LexicalSnapshotView {
 /** A snapshot's index: its chunks, terms, and all postings in the base segment. */
 export interface LexicalBase {
   slotIds: string[];
-  slotOf: Map<string, number>;
-  termIds: Map<string, number>;
+  slotOf: ShardedMap<number>;
+  /** Term -> term id, and the terms by id. */
+  termIds: ShardedMap<number>;
+  terms: string[];
   fieldLengths: Uint16Array<ArrayBuffer>;
   base: BaseSegment;
   postingsPerSlot: Uint32Array<ArrayBuffer>;
@@ -79,11 +82,12 @@ export class LexicalIndex {
 
   // Documents, by slot. A dead slot (discarded) has no id and is dropped at the next compaction.
   private slotIds: Array<string | undefined> = [];
-  private slotOf = new Map<string, number>();
+  private slotOf = new ShardedMap<number>();
   private fieldLengths = new Uint16Array(0);
   private readonly totalFieldLengths = new Float64Array(FIELD_COUNT);
   // Terms: a term's postings in field f are keyed termId * FIELD_COUNT + f.
-  private termIds = new Map<string, number>();
+  private termIds = new ShardedMap<number>();
+  private terms: string[] = [];
   private base = BaseSegment.EMPTY;
   // Delta segment: per key a list through deltaNext, head and tail in deltaHead / deltaTail (-1: none).
   private deltaHead = new Int32Array(0);
@@ -217,7 +221,7 @@ export class LexicalIndex {
     return {
       ids,
       fieldLengths,
-      terms: [...this.termIds.keys()],
+      terms: this.terms.slice(),
       maxPostings: base.postings + deltaEnd,
       visitPostings(termId, field, visit) {
         const key = termId * FIELD_COUNT + field;
@@ -241,6 +245,7 @@ export class LexicalIndex {
     index.slotIds = base.slotIds;
     index.slotOf = base.slotOf;
     index.termIds = base.termIds;
+    index.terms = base.terms;
     index.fieldLengths = base.fieldLengths;
     for (let i = 0; i < base.fieldLengths.length; i++) index.totalFieldLengths[i % FIELD_COUNT] += base.fieldLengths[i];
     index.base = base.base;
@@ -274,8 +279,9 @@ export class LexicalIndex {
   private termId(term: string): number {
     let id = this.termIds.get(term);
     if (id === undefined) {
-      id = this.termIds.size;
+      id = this.terms.length;
       this.termIds.set(term, id);
+      this.terms.push(term);
       this.ensureKeyCapacity((id + 1) * FIELD_COUNT);
     }
     return id;

@@ -20,6 +20,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { listFolder, removeTempFiles, sizeOnDisk, tempPathFor } from '../fsAtomic';
+import { ShardedMap } from '../shardedMap';
 import { TimeSlice, yieldToEventLoop } from '../timeSlice';
 import type { Chunk, SearchHit, SearchIndex } from '../types';
 import { LEXICAL_FILE, LexicalState } from './lexicalState';
@@ -59,7 +60,7 @@ export class LoreStore implements SearchIndex {
   /** Per shard: path -> file. */
   private readonly shards = Array.from({ length: SHARD_COUNT }, () => new Map<string, FileEntry>());
   /** Chunk id -> the file that holds it. */
-  private readonly owners = new Map<string, FileEntry>();
+  private readonly owners = new ShardedMap<FileEntry>();
   private matrix?: VectorMatrix;
   private readonly lexical: LexicalState;
   private readonly decoded = new Map<string, Chunk[]>();

@@ -16,6 +16,7 @@
 // fallback where WebAssembly SIMD is unavailable.
 
 import { KERNEL_WASM } from './kernel';
+import { ShardedMap } from '../shardedMap';
 import { TopK } from '../topK';
 
 export interface ScoredId {
@@ -55,7 +56,7 @@ export class VectorMatrix {
   private readonly queryMax: number;
   private readonly storage: RowStorage;
   private ids: string[] = [];
-  private readonly rows = new Map<string, number>();
+  private readonly rows = new ShardedMap<number>();
   /** Per row: the factor from its int8 values back to its unit vector's, and where that vector lies. */
   private scales = new Float32Array(0);
   private files = new Uint32Array(0);

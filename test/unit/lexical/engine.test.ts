@@ -204,6 +204,16 @@ describe('LexicalIndex engine', () => {
     assert.equal((await decodeLexicalSnapshot(unaligned)).index.size, sizeAtSnapshot);
   });
 
+  it('a snapshot keeps chunk ids and terms that are not ASCII', async () => {
+    const index = new LexicalIndex();
+    const foreign = docs.slice(0, 30).map((d, i) => ({ ...d, id: i % 2 ? `${d.id}-é${i}` : `${d.id}-日本${i}`, text: `${d.text} données 日本語 naïve` }));
+    index.add(foreign);
+    const { index: decoded } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(index));
+    assert.deepEqual([...decoded.ids()].sort(), foreign.map((d) => d.id).sort());
+    for (const query of ['données', '日本語', 'naïve', ...QUERIES]) assert.deepEqual(decoded.search(query, 20), index.search(query, 20), query);
+    assert.equal(decoded.search('日本語', 100).length, 30);
+  });
+
   it('an empty index snapshots and decodes to an empty index', async () => {
     const { index: decoded, metadata } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(new LexicalIndex(), { files: ['a'] }));
     assert.deepEqual(metadata, { files: ['a'] });
