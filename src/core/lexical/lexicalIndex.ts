@@ -72,6 +72,8 @@ export interface LexicalBase {
   termIds: ShardedMap<number>;
   terms: string[];
   fieldLengths: Uint16Array<ArrayBuffer>;
+  /** Per field, the sum of its lengths over the chunks. */
+  totalFieldLengths: Float64Array;
   base: BaseSegment;
   postingsPerSlot: Uint32Array<ArrayBuffer>;
 }
@@ -89,7 +91,9 @@ export class LexicalIndex {
   private termIds = new ShardedMap<number>();
   private terms: string[] = [];
   private base = BaseSegment.EMPTY;
-  // Delta segment: per key a list through deltaNext, head and tail in deltaHead / deltaTail (-1: none).
+  // Delta segment: per key a list through deltaNext, head and tail in deltaHead / deltaTail. They
+  // hold a posting's position + 1, 0 for none: new arrays need no filling, and at 2M keys the pages
+  // of keys no save has touched are never resident.
   private deltaHead = new Int32Array(0);
   private deltaTail = new Int32Array(0);
   private deltaSlots = new Uint32Array(0);
@@ -186,7 +190,7 @@ export class LexicalIndex {
         const weight = weights.get(term)! * FIELD_BOOSTS[f] * idf;
         const lengthScale = (K1 * B) / (this.totalFieldLengths[f] / documents);
         base.forEach(key, (slot, frequency) => score(slot, frequency, f, weight, lengthScale, t + 1));
-        for (let at = deltaHead[key]; at !== -1; at = deltaNext[at]) score(deltaSlots[at], deltaFrequencies[at], f, weight, lengthScale, t + 1);
+        for (let at = deltaHead[key] - 1; at !== -1; at = deltaNext[at] - 1) score(deltaSlots[at], deltaFrequencies[at], f, weight, lengthScale, t + 1);
       }
     });
     // The number of query terms a chunk matches multiplies its score (MiniSearch's "quality").
@@ -230,7 +234,7 @@ export class LexicalIndex {
           if (to !== -1) visit(to, frequency);
         });
         if (key < deltaHead.length) {
-          for (let at = deltaHead[key]; at !== -1 && at < deltaEnd; at = deltaNext[at]) {
+          for (let at = deltaHead[key] - 1; at !== -1 && at < deltaEnd; at = deltaNext[at] - 1) {
             const to = renumbered[deltaSlots[at]];
             if (to !== -1) visit(to, deltaFrequencies[at]);
           }
@@ -247,7 +251,7 @@ export class LexicalIndex {
     index.termIds = base.termIds;
     index.terms = base.terms;
     index.fieldLengths = base.fieldLengths;
-    for (let i = 0; i < base.fieldLengths.length; i++) index.totalFieldLengths[i % FIELD_COUNT] += base.fieldLengths[i];
+    index.totalFieldLengths.set(base.totalFieldLengths);
     index.base = base.base;
     index.postingsPerSlot = base.postingsPerSlot;
     index.ensureKeyCapacity(base.base.keys);
@@ -299,25 +303,25 @@ export class LexicalIndex {
     this.deltaKeys[at] = key;
     this.deltaSlots[at] = slot;
     this.deltaFrequencies[at] = frequency;
-    this.deltaNext[at] = -1;
-    const tail = this.deltaTail[key];
-    if (tail === -1) this.deltaHead[key] = at;
-    else this.deltaNext[tail] = at;
-    this.deltaTail[key] = at;
+    this.deltaNext[at] = 0;
+    const tail = this.deltaTail[key] - 1;
+    if (tail === -1) this.deltaHead[key] = at + 1;
+    else this.deltaNext[tail] = at + 1;
+    this.deltaTail[key] = at + 1;
   }
 
   // ---- reading postings ----
 
   private forEachPosting(key: number, visit: (slot: number, frequency: number) => void): void {
     this.base.forEach(key, visit);
-    for (let at = this.deltaHead[key]; at !== -1; at = this.deltaNext[at]) visit(this.deltaSlots[at], this.deltaFrequencies[at]);
+    for (let at = this.deltaHead[key] - 1; at !== -1; at = this.deltaNext[at] - 1) visit(this.deltaSlots[at], this.deltaFrequencies[at]);
   }
 
   /** Live chunks with the term in the field: BM25's document frequency. */
   private livePostings(key: number): number {
     if (this.deadPostings === 0) {
       let count = this.base.count(key);
-      for (let at = this.deltaHead[key]; at !== -1; at = this.deltaNext[at]) count++;
+      for (let at = this.deltaHead[key] - 1; at !== -1; at = this.deltaNext[at] - 1) count++;
       return count;
     }
     let count = 0;
@@ -428,8 +432,8 @@ export class LexicalIndex {
     this.postingsPerSlot = perSlot;
     this.base = newBase;
     // New arrays, not cleared ones: a snapshot being encoded may still read the old ones.
-    this.deltaHead = new Int32Array(this.deltaHead.length).fill(-1);
-    this.deltaTail = new Int32Array(this.deltaTail.length).fill(-1);
+    this.deltaHead = new Int32Array(this.deltaHead.length);
+    this.deltaTail = new Int32Array(this.deltaTail.length);
     this.deltaSlots = new Uint32Array(0);
     this.deltaFrequencies = new Uint8Array(0);
     this.deltaKeys = new Uint32Array(0);
@@ -454,11 +458,8 @@ export class LexicalIndex {
   private ensureKeyCapacity(keys: number): void {
     if (keys <= this.deltaHead.length) return;
     const capacity = Math.max(1024, Math.ceil(keys * 1.5));
-    const from = this.deltaHead.length;
     this.deltaHead = grow(this.deltaHead, capacity);
     this.deltaTail = grow(this.deltaTail, capacity);
-    this.deltaHead.fill(-1, from);
-    this.deltaTail.fill(-1, from);
   }
 }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { writeFileAtomic } from '../fsAtomic';
-import { decodeLexicalSnapshot, encodeLexicalSnapshot, LexicalIndex, type LexicalMatch } from '../lexical';
+import { decodeLexicalSnapshot, encodeLexicalSnapshot, LexicalIndex, type FileHashes, type LexicalMatch } from '../lexical';
 import { TimeSlice, yieldToEventLoop } from '../timeSlice';
 import type { Chunk } from '../types';
 import { decodePayload, type FileEntry, type FileRecord } from './shardFormat';
@@ -37,7 +37,7 @@ export interface LexicalFiles {
 export interface LexicalSnapshot {
   index: LexicalIndex;
   /** Path -> file hash of the files whose chunks the snapshot holds. */
-  fileHashes: Map<string, unknown>;
+  fileHashes: FileHashes;
 }
 
 export class LexicalState {
@@ -79,16 +79,8 @@ export class LexicalState {
       // it over as is, where chunks would be joined by one copy on the main thread (~0.2 s at 1M
       // chunks). Pages it does not fill are never touched, so never resident.
       const bytes = await inflate(compressed, { chunkSize: compressed.length * INFLATE_RATIO_BOUND + MIN_INFLATE_CHUNK });
-      const { index, metadata } = await decodeLexicalSnapshot(bytes, () => slice.pause());
-      const fileHashes = (metadata as { fileHashes?: unknown } | null)?.fileHashes;
-      if (typeof fileHashes !== 'object' || fileHashes === null) return undefined;
-      // A map built between pauses: at 1M chunks the snapshot names ~100k files.
-      const byPath = new Map<string, unknown>();
-      for (const filePath of Object.keys(fileHashes)) {
-        byPath.set(filePath, (fileHashes as Record<string, unknown>)[filePath]);
-        await slice.pause();
-      }
-      return { index, fileHashes: byPath };
+      const { index, files } = await decodeLexicalSnapshot(bytes, () => slice.pause());
+      return { index, fileHashes: files };
     } catch {
       return undefined;
     }
@@ -209,10 +201,10 @@ export class LexicalState {
     if (!this.savesSnapshots) return Promise.resolve();
     this.lastSnapshotAt = performance.now();
     // File hashes tell a snapshot's chunks from newer ones with the same ids (see useSnapshot).
-    const fileHashes = Object.fromEntries([...this.store.files()].map((file) => [file.path, file.hash]));
+    const fileHashes = new Map([...this.store.files()].map((file) => [file.path, file.hash]));
     const slice = new TimeSlice();
     // Encoding starts now, from the index as it is; compression runs off the main thread.
-    const compressed = encodeLexicalSnapshot(this.index, { fileHashes }, () => slice.pause()).then((bytes) => deflate(bytes, { level: 1 }));
+    const compressed = encodeLexicalSnapshot(this.index, fileHashes, () => slice.pause()).then((bytes) => deflate(bytes, { level: 1 }));
     compressed.catch(() => undefined);
     this.snapshotWrite = this.snapshotWrite
       .then(async () => writeFileAtomic(this.filePath, await compressed))

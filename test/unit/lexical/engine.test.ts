@@ -184,8 +184,8 @@ describe('LexicalIndex engine', () => {
     const bytes = await encodeLexicalSnapshot(index);
     const sizeAtSnapshot = index.size;
     assert.equal(index.changesSinceSnapshot, 0);
-    const { index: decoded, metadata } = await decodeLexicalSnapshot(bytes);
-    assert.equal(metadata, null);
+    const { index: decoded, files } = await decodeLexicalSnapshot(bytes);
+    assert.equal(files.size, 0);
     assert.equal(decoded.size, index.size);
     assert.deepEqual([...decoded.ids()].sort(), [...index.ids()].sort());
     assert.equal(decoded.changesSinceSnapshot, 0);
@@ -215,8 +215,9 @@ describe('LexicalIndex engine', () => {
   });
 
   it('an empty index snapshots and decodes to an empty index', async () => {
-    const { index: decoded, metadata } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(new LexicalIndex(), { files: ['a'] }));
-    assert.deepEqual(metadata, { files: ['a'] });
+    const fileHashes = new Map([['src/a.ts', 'f00d'], ['docs/données.md', 'beef'], ['', '']]);
+    const { index: decoded, files } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(new LexicalIndex(), fileHashes));
+    assert.deepEqual(files, fileHashes);
     assert.equal(decoded.size, 0);
     assert.deepEqual(decoded.search('anything', 5), []);
     decoded.add([docs[0]]);
