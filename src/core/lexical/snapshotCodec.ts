@@ -16,9 +16,9 @@ import { indexTerms } from './tokenizeCode';
 const SNAPSHOT_VERSION = 3;
 const SNAPSHOT_MAGIC = 0x3158_4c4c; // "LLX1" little-endian
 /** Strings decoded between pauses. */
-const STRINGS_PER_BATCH = 16_384;
+const STRINGS_PER_BATCH = 4_096;
 /** Elements copied between pauses when a decoded section is copied out of the snapshot. */
-const COPY_SLICE = 4 * 2 ** 20;
+const COPY_SLICE = 2 ** 20;
 
 /** Path -> content hash of the files whose chunks a snapshot holds. */
 export type FileHashes = ReadonlyMap<string, string>;
@@ -109,8 +109,7 @@ export async function decodeLexicalSnapshot(bytes: Uint8Array, pause: Pause = no
   await pause();
   const slotOf = new ShardedMap<number>();
   const slotIds = await ids.each((id, slot) => {
-    if (slotOf.has(id)) throw new Error(`lexical snapshot holds ${id} twice`);
-    slotOf.set(id, slot);
+    if (slotOf.set(id, slot).size === slot) throw new Error(`lexical snapshot holds ${id} twice`);
   }, pause);
   const termIds = new ShardedMap<number>();
   const termsById = await terms.each((term, termId) => termIds.set(term, termId), pause);
