@@ -164,6 +164,8 @@ export class LexicalState {
       }
       index.discard(extra);
     }
+    // Before anything else can change the index: the files' copies of the ids are kept, the snapshot's dropped.
+    await index.adoptIds(idsOf(covered), () => slice.pause());
     this.backlog = this.backlog.filter((entry) => !covered.has(entry));
     this.index = index;
   }
@@ -219,4 +221,8 @@ export class LexicalState {
     if (this.store.entryOf(entry.record.path) !== entry) return;
     this.index.add(decodePayload(entry.record.path, this.store.payloadOf(entry)));
   }
+}
+
+function* idsOf(files: Iterable<FileEntry>): IterableIterator<string> {
+  for (const file of files) yield* file.record.chunkIds;
 }

@@ -204,6 +204,21 @@ describe('LexicalIndex engine', () => {
     assert.equal((await decodeLexicalSnapshot(unaligned)).index.size, sizeAtSnapshot);
   });
 
+  it('a decoded index takes the store\'s copies of its ids, and only all of them', async () => {
+    const index = new LexicalIndex();
+    index.add(docs.slice(0, 60));
+    const copies = () => docs.slice(0, 60).map((d) => `${d.id} `.trimEnd());
+    for (const ids of [copies(), copies().slice(1), [...copies(), 'not indexed']]) {
+      const { index: decoded } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(index));
+      await decoded.adoptIds(ids, async () => undefined);
+      assert.equal(decoded.size, 60);
+      for (const query of QUERIES) assert.deepEqual(decoded.search(query, 20), index.search(query, 20), query);
+      decoded.discard([docs[3].id]);
+      assert.equal(decoded.has(docs[3].id), false);
+      assert.equal(decoded.size, 59);
+    }
+  });
+
   it('a snapshot keeps chunk ids and terms that are not ASCII', async () => {
     const index = new LexicalIndex();
     const foreign = docs.slice(0, 30).map((d, i) => ({ ...d, id: i % 2 ? `${d.id}-é${i}` : `${d.id}-日本${i}`, text: `${d.text} données 日本語 naïve` }));
