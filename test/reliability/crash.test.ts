@@ -14,7 +14,7 @@ const ITERATIONS = SOAK ? 100 : 15;
 const FILES = SOAK ? 600 : 100;
 
 describe('reliability: crash safety of `lore index` under SIGKILL', function () {
-  this.timeout(SOAK ? 1_800_000 : 150_000);
+  this.timeout(SOAK ? 1_800_000 : 240_000);
   let root: string;
   let scratch: string;
   let ollama: FakeOllama;

@@ -1,10 +1,8 @@
 // Documents Lore reads by extracting their text (PDF, Word, HTML, Jupyter notebooks): which files
 // they are and how large they may be (formats.ts), and the extraction itself. Chunk workers call
-// `extractDocument`; the extension host never does (pdf.js on a large file runs for seconds).
-import { extractDocx } from './docx';
-import { extractHtml } from './html';
-import { extractNotebook } from './notebook';
-import { extractPdf } from './pdf';
+// `extractDocument`; the extension host never does (pdf.js on a large file runs for seconds). The
+// extractors load on first use: the CLI, the extension host and every worker start without mammoth,
+// htmlparser2 and pdf.js until a document comes.
 import type { ExtractedDoc } from './document';
 import type { DocumentFormat } from './formats';
 
@@ -18,13 +16,13 @@ export type { DocumentFormat } from './formats';
 export async function extractDocument(format: DocumentFormat, content: string | Uint8Array): Promise<ExtractedDoc> {
   switch (format) {
     case 'pdf':
-      return extractPdf(asBytes(content));
+      return (await import('./pdf')).extractPdf(asBytes(content));
     case 'docx':
-      return extractDocx(asBytes(content));
+      return (await import('./docx')).extractDocx(asBytes(content));
     case 'html':
-      return extractHtml(asText(content));
+      return (await import('./html')).extractHtml(asText(content));
     case 'notebook':
-      return extractNotebook(asText(content));
+      return (await import('./notebook')).extractNotebook(asText(content));
   }
 }
 

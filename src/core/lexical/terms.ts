@@ -48,19 +48,28 @@ const TERM_COUNT = '\u0001';
 const ENTRY = '\u0002';
 const FIELD = '\u0003';
 
-/** Terms computed along with chunks (in a chunk worker), packed, until the index takes them. */
-const computed = new WeakMap<object, string>();
+/** Terms computed along with chunks (in a chunk worker), packed or unpacked, until the index takes them. */
+const computed = new WeakMap<object, string | LexicalTerms>();
 
 export function rememberLexicalTerms(chunk: object, packed: string): void {
   computed.set(chunk, packed);
 }
 
+/**
+ * Unpacks the terms a chunk came with, ahead of `takeLexicalTerms`: the store does this chunk by
+ * chunk between event-loop turns, so filing a big file's chunks in the index is only postings.
+ */
+export function unpackLexicalTermsOf(chunk: object): void {
+  const terms = computed.get(chunk);
+  if (typeof terms === 'string') computed.set(chunk, unpackLexicalTerms(terms));
+}
+
 /** The chunk's terms, computed now unless they came with it. */
 export function takeLexicalTerms(chunk: LexicalDocument): LexicalTerms {
-  const packed = computed.get(chunk);
-  if (packed === undefined) return lexicalTermsOf(chunk);
+  const terms = computed.get(chunk);
+  if (terms === undefined) return lexicalTermsOf(chunk);
   computed.delete(chunk);
-  return unpackLexicalTerms(packed);
+  return typeof terms === 'string' ? unpackLexicalTerms(terms) : terms;
 }
 
 /** Line comments, block comment lines and Markdown/rst headings: what the author says in words. */

@@ -14,6 +14,8 @@ import type { Chunk } from '../types';
 import { decodePayload, type FileEntry, type FileRecord } from './shardFormat';
 
 export const LEXICAL_FILE = 'lexical.bin';
+/** Chunks filed in the lexical index between looks at the clock (see add). */
+const LEXICAL_ADD_BATCH = 64;
 /** Re-tokenizing this many chunks at the next open costs more than writing a snapshot now. */
 const SNAPSHOT_AFTER_CHANGES = 2_000;
 const SNAPSHOT_INTERVAL_MS = 60_000;
@@ -104,8 +106,16 @@ export class LexicalState {
     return this.index.search(query, k);
   }
 
-  add(chunks: Chunk[]): void {
-    this.index.add(chunks);
+  /**
+   * Files chunks in the index, giving the event loop a turn every SLICE_MS: a 2,400-page PDF's 5,800
+   * chunks at once held it ~300 ms. A search meanwhile sees the part filed so far.
+   */
+  async add(chunks: Chunk[]): Promise<void> {
+    const slice = new TimeSlice();
+    for (let start = 0; start < chunks.length; start += LEXICAL_ADD_BATCH) {
+      this.index.add(chunks.slice(start, start + LEXICAL_ADD_BATCH));
+      await slice.pause();
+    }
   }
 
   discard(ids: Iterable<string>): void {

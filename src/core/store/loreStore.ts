@@ -164,8 +164,10 @@ export class LoreStore implements SearchIndex {
           change.files!.set(entry.record.path, entry);
         }
         const offsets = await this.shardFiles.commit(shard, change);
+        // Every vector of the shard points into the new index.pb before the event loop turns (the lexical adds yield).
         for (const file of files) this.applyFile(file, vectors.unit, offsets);
         this.relocateVectors(shard, offsets);
+        for (const { chunks } of files) await this.lexical.add(chunks);
         await yieldToEventLoop();
       }
       await this.lexical.maintain();
@@ -377,6 +379,7 @@ export class LoreStore implements SearchIndex {
 
   // ---- writing ----
 
+  /** Puts a written file in memory, all but its lexical terms (putFiles adds them, between event-loop turns for a big file). */
   private applyFile({ entry, chunks }: PreparedFile, vectors: Map<string, Float32Array>, offsets: VectorOffsets): void {
     const old = this.entryOf(entry.record.path);
     if (old) {
@@ -395,7 +398,6 @@ export class LoreStore implements SearchIndex {
       const vector = vectors.get(chunk.id);
       if (vector) this.vectorMatrix().set(chunk.id, vector, entry.shard, offsets.get(chunk.id)!);
     }
-    this.lexical.add(chunks);
   }
 
   /** A commit rewrote the shard's index.pb: its vectors now lie at `offsets`. */
