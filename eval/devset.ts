@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { showsLine } from '../src/core/retrieve';
 
 export type DevSetLanguage = 'python' | 'javascript' | 'typescript';
 
@@ -84,7 +85,10 @@ function materialise(instance: DevSetInstance, gitDir: string, cache: string): s
   return root;
 }
 
-/** True when an excerpt or prompt source of `path` lines [startLine, endLine] shows one of the instance's gold definitions (its first line). */
-export function holdsDefinition(instance: DevSetInstance, source: { path: string; startLine: number; endLine: number }): boolean {
-  return instance.goldDefinitions.some((d) => d.path === source.path && source.startLine <= d.line && d.line <= source.endLine);
+/**
+ * True when an excerpt or prompt source shows one of the instance's gold definitions (its first
+ * line): within its range and not among the lines it marks as left out.
+ */
+export function holdsDefinition(instance: DevSetInstance, source: { path: string; startLine: number; endLine: number; text: string }): boolean {
+  return instance.goldDefinitions.some((d) => d.path === source.path && showsLine(source, d.line));
 }

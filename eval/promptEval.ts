@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { runAsk } from '../src/core/ask';
-import type { Retriever } from '../src/core/retrieve';
+import { showsLine, type Retriever } from '../src/core/retrieve';
 import type { FakeOllama } from '../test/support/fakeOllama';
 import { isAnswerRequest, promptSources, userPromptOf, type PromptSource } from '../test/support/fakeOllamaClient';
 import type { EvalQuery } from './corpora';
@@ -28,5 +28,5 @@ export async function promptGoldRanks(fake: FakeOllama, root: string, retriever:
 }
 
 function holdsGold(source: PromptSource, query: EvalQuery): boolean {
-  return query.goldLines.some((g) => g.path === source.path && source.startLine <= g.line && g.line <= source.endLine);
+  return query.goldLines.some((g) => g.path === source.path && showsLine(source, g.line));
 }

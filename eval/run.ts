@@ -11,7 +11,7 @@ import { Chunker } from '../src/core/chunk';
 import { Embedder } from '../src/core/embed';
 import { ModelMissingError, OllamaUnavailableError } from '../src/core/ollama';
 import { Indexer } from '../src/core/indexer';
-import { DEFAULT_RERANK_CANDIDATES, lexicalQueryFor, Retriever, type FusionSettings } from '../src/core/retrieve';
+import { DEFAULT_RERANK_CANDIDATES, lexicalQueryFor, Retriever, showsLine, type FusionSettings } from '../src/core/retrieve';
 import { LoreStore } from '../src/core/store';
 import type { Chunk } from '../src/core/types';
 import { openWorkspaceIndex } from '../src/core/workspaceIndex';
@@ -295,7 +295,7 @@ function pool(parts: Row[], corpora: Corpus[]): Metrics {
 }
 
 function spansGold(chunk: Chunk, query: EvalQuery): boolean {
-  return query.goldLines.some((g) => g.path === chunk.path && chunk.startLine <= g.line && g.line <= chunk.endLine);
+  return query.goldLines.some((g) => g.path === chunk.path && showsLine(chunk, g.line));
 }
 
 /** A file's indexed text, rebuilt from its chunks (what the baseline sees is what Lore saw). */

@@ -15,7 +15,7 @@
 // the base once either grows past a fraction of it. The whole index round-trips through a binary
 // snapshot (snapshotCodec.ts) so a store opens without re-tokenizing its chunks.
 import { BaseSegment } from './baseSegment';
-import { FIELDS, takeLexicalTerms, type Field, type LexicalDocument } from './terms';
+import { FIELDS, visitLexicalTerms, type Field, type LexicalDocument } from './terms';
 import { ShardedMap } from '../shardedMap';
 import { TopK } from '../topK';
 import { weightedQueryTerms } from './tokenizeCode';
@@ -284,15 +284,13 @@ export class LexicalIndex {
     this.ensureSlotCapacity(slot + 1);
     this.slotIds.push(chunk.id);
     this.slotOf.set(chunk.id, slot);
-    const terms = takeLexicalTerms(chunk);
+    const sizes = visitLexicalTerms(chunk, (f, term, frequency) => this.appendPosting(this.termId(term) * FIELD_COUNT + f, slot, Math.min(frequency, MAX_FREQUENCY)));
     let postings = 0;
     for (let f = 0; f < FIELD_COUNT; f++) {
-      const frequencies = terms[f];
-      const length = Math.min(frequencies.size, MAX_FIELD_LENGTH);
+      const length = Math.min(sizes[f], MAX_FIELD_LENGTH);
       this.fieldLengths[slot * FIELD_COUNT + f] = length;
       this.totalFieldLengths[f] += length;
-      for (const [term, frequency] of frequencies) this.appendPosting(this.termId(term) * FIELD_COUNT + f, slot, Math.min(frequency, MAX_FREQUENCY));
-      postings += frequencies.size;
+      postings += sizes[f];
     }
     this.postingsPerSlot[slot] = postings;
     this.changes++;

@@ -33,43 +33,41 @@ export function packLexicalTerms(terms: LexicalTerms): string {
   return terms.map((frequencies) => Array.from(frequencies, ([term, count]) => `${term}${TERM_COUNT}${count}`).join(ENTRY)).join(FIELD);
 }
 
-function unpackLexicalTerms(packed: string): LexicalTerms {
-  return packed.split(FIELD).map((field) => {
-    const frequencies = new Map<string, number>();
-    if (field) for (const entry of field.split(ENTRY)) {
-      const at = entry.indexOf(TERM_COUNT);
-      frequencies.set(entry.slice(0, at), Number(entry.slice(at + 1)));
-    }
-    return frequencies;
-  });
-}
-
 const TERM_COUNT = '\u0001';
 const ENTRY = '\u0002';
 const FIELD = '\u0003';
 
-/** Terms computed along with chunks (in a chunk worker), packed or unpacked, until the index takes them. */
-const computed = new WeakMap<object, string | LexicalTerms>();
+/** Terms computed along with chunks (in a chunk worker), packed, until the index takes them. */
+const computed = new WeakMap<object, string>();
 
 export function rememberLexicalTerms(chunk: object, packed: string): void {
   computed.set(chunk, packed);
 }
 
 /**
- * Unpacks the terms a chunk came with, ahead of `takeLexicalTerms`: the store does this chunk by
- * chunk between event-loop turns, so filing a big file's chunks in the index is only postings.
+ * Calls `visit` with each field number, term and count of the chunk's terms (those it came with are
+ * used once) and returns how many terms each field has. Terms that came packed are read in
+ * place: no Map per field, so filing a big document's chunks leaves the collector little to trace.
  */
-export function unpackLexicalTermsOf(chunk: object): void {
-  const terms = computed.get(chunk);
-  if (typeof terms === 'string') computed.set(chunk, unpackLexicalTerms(terms));
-}
-
-/** The chunk's terms, computed now unless they came with it. */
-export function takeLexicalTerms(chunk: LexicalDocument): LexicalTerms {
-  const terms = computed.get(chunk);
-  if (terms === undefined) return lexicalTermsOf(chunk);
+export function visitLexicalTerms(chunk: LexicalDocument, visit: (field: number, term: string, count: number) => void): number[] {
+  const packed = computed.get(chunk);
+  if (packed === undefined) {
+    const terms = lexicalTermsOf(chunk);
+    terms.forEach((frequencies, field) => frequencies.forEach((count, term) => visit(field, term, count)));
+    return terms.map((frequencies) => frequencies.size);
+  }
   computed.delete(chunk);
-  return typeof terms === 'string' ? unpackLexicalTerms(terms) : terms;
+  return packed.split(FIELD).map((entries, field) => {
+    let size = 0;
+    for (let start = 0; start < entries.length; size++) {
+      const mark = entries.indexOf(TERM_COUNT, start);
+      const end = entries.indexOf(ENTRY, mark);
+      const stop = end < 0 ? entries.length : end;
+      visit(field, entries.slice(start, mark), Number(entries.slice(mark + 1, stop)));
+      start = stop + 1;
+    }
+    return size;
+  });
 }
 
 /** Line comments, block comment lines and Markdown/rst headings: what the author says in words. */

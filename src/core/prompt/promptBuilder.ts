@@ -2,6 +2,7 @@
 // into the model's real context window. Whatever does not fit is left out whole, never cut
 // mid-source, so every [n] the model cites points at text it actually saw.
 import { cutChars, fenced, fenceLength } from './sourceText';
+import { fileLinesOf } from '../retrieve/enclosingSignatures';
 import { CHARS_PER_TOKEN, estimateTokens } from '../tokens';
 import type { RetrievedChunk } from '../types';
 
@@ -270,7 +271,9 @@ function shortenToFit(source: RetrievedChunk, fits: (candidate: RetrievedChunk) 
       kept.push(line);
       length += line.length + 1;
     }
-    return { ...source, chunk: { ...c, endLine: c.startLine + kept.length - 1, text: `${kept.join('\n')}\n${TRUNCATION_MARK}` } };
+    // An excerpt with enclosing signatures skips lines: its end is the file line of the last line kept.
+    const endLine = fileLinesOf(c.startLine, kept.join('\n')).reduce<number>((last, line) => line ?? last, c.startLine);
+    return { ...source, chunk: { ...c, endLine, text: `${kept.join('\n')}\n${TRUNCATION_MARK}` } };
   };
   let low = 0;
   let high = c.text.length;

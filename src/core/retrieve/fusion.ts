@@ -119,8 +119,8 @@ function dropDuplicates(results: RetrievedChunk[]): RetrievedChunk[] {
   });
 }
 
-/** What the indexed chunks of one file say each line holds. */
-class FileLines {
+/** What the indexed chunks of one file say each line holds (lines no chunk covers read as blank). */
+export class FileLines {
   private readonly text = new Map<number, string>();
   /** Lines given different texts by different chunks: pieces of a hard-split line. */
   private readonly conflicting = new Set<number>();

@@ -1,10 +1,12 @@
-export { extractQueryTerms, lexicalQueryFor, lexicalQueryWithRewrite, standsAlone, type QueryTerms } from './queryTerms';
+export { extractQueryTerms, lexicalQueryFor, lexicalQueryWithRewrite, namedSymbols, standsAlone, type QueryTerms } from './queryTerms';
+export { definitionsNamedIn, promoteDefinitions, DEFINITION_RANK, type Definition } from './definitions';
 export { reciprocalRankFusion, mergeNeighbours, mergeNeighbourGroups, DEFAULT_RRF_K, DEFAULT_MAX_GAP_LINES, type HitSource } from './fusion';
 export { checkFreshness, freshVersions } from './freshness';
-export { Retriever, type FusionSettings, type RetrieveOptions, type RetrieveResult, type RankFilesOptions, type RankFilesResult } from './retriever';
+export { Retriever, MEANINGLESS_VECTOR_SHARE, type FusionSettings, type RetrieveOptions, type RetrieveResult, type RankFilesOptions, type RankFilesResult } from './retriever';
 export { aggregateByFile, FILE_SUPPORT_DECAY, type FileHit } from './fileRanking';
 export { fileKindOf, kindWeights, weighByFileKind, type FileKind } from './fileKind';
 export { rerankWithChatModel, DEFAULT_RERANK_CANDIDATES, DEFAULT_RERANK_TIMEOUT_MS, type RerankOptions } from './rerank';
 export { retrieverAcrossFolders, type FolderSearch } from './acrossFolders';
 export { documentAwareReader, indexedText, type IndexedFiles, type ReadCurrent } from './currentText';
 export { searchForAgent, checkSearchInput, formatExcerpts, pathMatcher, SearchInputError, SEARCH_TOOL_DESCRIPTION, SEARCH_PARAMETERS, DEFAULT_SEARCH_K, MAX_SEARCH_K, type AgentSearchInput, type AgentSearchOutput, type AgentSearchResult } from './agentSearch';
+export { withEnclosingSignatures, showsLine, fileLinesOf, elisionLine } from './enclosingSignatures';

@@ -142,6 +142,35 @@ export function lexicalQueryWithRewrite(question: string, rewrite: string): stri
   return [own, ...added].filter(Boolean).join(' ');
 }
 
+/** Receivers and globals a report's code calls through (`self.save`, `Object.keys`): never the definition asked about. */
+const NOT_A_NAME = new Set('self this cls super Object console window document module exports prototype require import'.split(' '));
+/** Shorter names are loop variables and abbreviations, defined everywhere. */
+const MIN_NAME_CHARS = 3;
+/** Backticked text that is one name, maybe called or a member: `strict`, `sqlparse.split()`, `.length`. */
+const CODE_NAME = /^\.?[A-Za-z_$][\w$.]*(?:\(\))?$/;
+
+/**
+ * The code names a question says it is about, as a definition would spell them: functions of stack
+ * frames, exception types, and identifiers and single words in backticks (`strict`) of its prose; a
+ * dotted `a.b.c` gives its parts. Names only in a code block are left out: a reproduction mostly
+ * calls the public API or names the user's own things. Each once, in order of signal.
+ */
+export function namedSymbols(question: string): string[] {
+  const all = analyze(question);
+  const prose = analyze(typeof question === 'string' ? question.replace(FENCED_BLOCK, ' ') : '');
+  const names = new Set<string>();
+  const add = (term: string): void => {
+    for (const part of term.replace(/\(\)$/, '').split('.')) {
+      if (part.length >= MIN_NAME_CHARS && IDENTIFIER_SEGMENT.test(part) && !NOT_A_NAME.has(part)) names.add(part);
+    }
+  };
+  all.frameFunctions.forEach(add);
+  all.exceptionTypes.forEach(add);
+  prose.identifiers.forEach(add);
+  prose.quoted.filter((phrase) => CODE_NAME.test(phrase)).forEach(add);
+  return [...names];
+}
+
 /** Words that point back into the conversation: a question holding one needs it to be understood. */
 const REFERRING_WORDS = new Set('it its itself this that these those they them their there same above previous earlier former latter else'.split(' '));
 /** Openings that carry on from the last answer ("and where is it called?", "what about tests?"). */

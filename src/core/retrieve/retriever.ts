@@ -5,6 +5,9 @@ import { aggregateByFile, type FileHit } from './fileRanking';
 import { freshVersions } from './freshness';
 import { DEFAULT_RRF_K, mergeNeighbourGroups, reciprocalRankFusion } from './fusion';
 import { weighByFileKind } from './fileKind';
+import { definitionsNamedIn, promoteDefinitions } from './definitions';
+import { linesShownAbove, withEnclosingSignatures } from './enclosingSignatures';
+import { embeddingsCarryMeaning } from './embeddingProbe';
 import { lexicalQueryFor, lexicalQueryWithRewrite } from './queryTerms';
 
 export interface FusionSettings {
@@ -49,6 +52,8 @@ export interface RetrieveResult {
 
 /** A pasted log or file is embedded by its head: the question and the top of a stack trace. */
 const MAX_EMBED_QUERY_CHARS = 4000;
+/** Share of its weight a vector ranking keeps when its model fails the meaning probe (embeddingProbe.ts). */
+export const MEANINGLESS_VECTOR_SHARE = 0.25;
 
 export class Retriever {
   constructor(
@@ -63,19 +68,22 @@ export class Retriever {
    */
   fusion: FusionSettings = { rrfK: DEFAULT_RRF_K, vectorWeight: 1 };
 
+  /** The embedding model's verdict in the meaning probe, asked once (again after a failed attempt). */
+  private meaning?: Promise<boolean>;
+
   async retrieve(question: string, options: RetrieveOptions): Promise<RetrieveResult> {
     const { k, signal, readCurrent } = options;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
     const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(20, 4 * k), signal);
     const { pathFilter } = options;
     const groups = mergeNeighbourGroups(pathFilter ? fused.filter((r) => pathFilter(r.chunk.path)) : fused, this.index);
-    const results = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
-    return { mode, results };
+    const top = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
+    return { mode, results: await this.withSignatures(top, readCurrent, signal) };
   }
 
   /**
    * The files that best answer the question, best first (a bug report -> the files to change).
-   * Lexical-only, files are ranked on BM25 scores; hybrid, on the fused ranking.
+   * Files are ranked on the (fused) ranking of their chunks, lexical-only and hybrid alike.
    */
   async rankFiles(question: string, options: RankFilesOptions): Promise<RankFilesResult> {
     const { k, signal } = options;
@@ -98,16 +106,35 @@ export class Retriever {
     const vectorHits = canEmbed ? await this.vectorHits(text, candidates, signal) : undefined;
     signal?.throwIfAborted();
     const lexicalHits = this.index.lexicalSearch(lexicalQuery, candidates);
-    if (!vectorHits) return { mode: 'lexical', fused: weighByFileKind(lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] })), own) };
+    // Chunks that define what the question names rank with the best matches, found by either search or not.
+    const definitions = definitionsNamedIn(own, this.index);
+    const promote = (hits: RetrievedChunk[]) => promoteDefinitions(hits, definitions, (chunk, score) => ({ chunk, score, via: ['lexical' as const] }));
     const { rrfK, vectorWeight } = this.fusion;
+    // Lexical-only, hits score by rank as in the fused ranking: a file then gains from its further
+    // matching chunks by their rank, not by raw BM25 scores whose spread one long chunk dominates.
+    if (!vectorHits) return { mode: 'lexical', fused: weighByFileKind(promote(reciprocalRankFusion([{ source: 'lexical', hits: lexicalHits }], rrfK)), own) };
     const fused = reciprocalRankFusion(
       [
-        { source: 'vector', hits: vectorHits, weight: vectorWeight },
+        { source: 'vector', hits: vectorHits, weight: vectorWeight * (await this.vectorShare()) },
         { source: 'lexical', hits: lexicalHits },
       ],
       rrfK,
     );
-    return { mode: 'hybrid', fused: weighByFileKind(fused, own) };
+    return { mode: 'hybrid', fused: weighByFileKind(promote(fused), own) };
+  }
+
+  /** 1 for a model that matches meaning, MEANINGLESS_VECTOR_SHARE for one that does not; 1 while it cannot be asked. */
+  private async vectorShare(): Promise<number> {
+    // Not the query's signal: a cancelled question must not leave a verdict behind.
+    this.meaning ??= embeddingsCarryMeaning(this.embedQuery!).catch((err: unknown) => {
+      this.meaning = undefined;
+      throw err;
+    });
+    try {
+      return (await this.meaning) ? 1 : MEANINGLESS_VECTOR_SHARE;
+    } catch {
+      return 1;
+    }
   }
 
   /** Undefined when the query cannot be embedded now (Ollama down, model missing): search goes on lexically. */
@@ -120,6 +147,26 @@ export class Retriever {
       signal?.throwIfAborted();
       return undefined;
     }
+  }
+
+  /**
+   * Pieces of long declarations with their enclosing signatures shown above them; with `readCurrent`,
+   * only where every line shown above the piece still reads so in the file.
+   */
+  private async withSignatures(results: RetrievedChunk[], readCurrent: RetrieveOptions['readCurrent'], signal: AbortSignal | undefined): Promise<RetrievedChunk[]> {
+    const out: RetrievedChunk[] = [];
+    for (const result of results) {
+      const extended = withEnclosingSignatures(result, this.index);
+      if (extended === result || !readCurrent) {
+        out.push(extended);
+        continue;
+      }
+      const above = linesShownAbove(extended, result.chunk.startLine);
+      const current = await freshVersions(above, readCurrent);
+      signal?.throwIfAborted();
+      out.push(current.every((c, i) => c?.chunk.startLine === above[i].chunk.startLine) ? extended : result);
+    }
+    return out;
   }
 
   /**
@@ -153,3 +200,4 @@ export class Retriever {
     return fresh.slice(0, k);
   }
 }
+

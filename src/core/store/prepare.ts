@@ -1,7 +1,6 @@
 // Checks what callers hand the store before anything changes: file records and their chunks, and
 // vectors against the stored model and dimension. A bad input throws and leaves the store as it was.
 import type { Chunk } from '../types';
-import { unpackLexicalTermsOf } from '../lexical';
 import { TimeSlice } from '../timeSlice';
 import { encodePayload, freezeRecord, hasChunkFields, isFiniteNumber, isReservedId, type FileEntry, type FileRecord } from './shardFormat';
 import { shardOf } from './shardFiles';
@@ -49,7 +48,6 @@ export async function prepareFiles(updates: FileUpdate[], ownerOf: (id: string) 
       seenIds.add(chunk.id);
       const owner = ownerOf(chunk.id);
       if (owner !== undefined && owner !== filePath) throw new Error(`Chunk id ${chunk.id} already belongs to ${owner}`);
-      unpackLexicalTermsOf(chunk);
       await slice.pause();
     }
     const sorted = [...chunks].sort((a, b) => a.startLine - b.startLine || a.endLine - b.endLine);

@@ -45,6 +45,17 @@ describe('Retriever.rankFiles', () => {
     await assert.rejects(retriever.rankFiles('retry', { k: 0 }), RangeError);
   });
 
+  it('lexical-only, weighs a file by the ranks of its matching chunks, not their raw scores', async () => {
+    // One chunk of long.ts matches all six words; three chunks of spread.ts match three each. By raw
+    // scores long.ts wins (6 against 3 + 0.3 * 3 + 0.09 * 3); by rank, three chunks at ranks 2-4 are
+    // more evidence than one at rank 1.
+    const index = new MemoryIndex();
+    index.add(makeChunk('src/long.ts', 1, ['parse token stream cache flush retry']));
+    for (const line of [1, 10, 20]) index.add(makeChunk('src/spread.ts', line, [`parse token stream ${line}`]));
+    const { files } = await new Retriever(index).rankFiles('parse token stream cache flush retry', { k: 2 });
+    assert.deepEqual(files.map((f) => f.path), ['src/spread.ts', 'src/long.ts']);
+  });
+
   it('fuses the vector ranking in when the question can be embedded', async () => {
     const index = new MemoryIndex();
     index.add(makeChunk('a.ts', 1, ['alpha']), [1, 0]);

@@ -1,0 +1,94 @@
+// Definition-level evidence: a report that names a function or class in code form (a stack frame,
+// `backticks`, a call in its snippet) is most often about the code that defines it, yet words alone
+// rank its callers, tests and docs as high, since they repeat the name more. So the chunks that
+// define a name the question uses are found (a lexical search for the name, then a check that the
+// chunk's text declares it) and ranked with the best textual matches. A name defined in many
+// places (`__init__`, `parse`) says nothing about where to look and is left out.
+import type { Chunk, SearchHit, SearchIndex } from '../types';
+import { fileKindOf } from './fileKind';
+import { namedSymbols } from './queryTerms';
+
+/** Names looked up per question: the first ones (frames, identifiers) carry the signal. */
+const MAX_NAMES = 12;
+/** Chunks searched per name: the definition matches the name in its symbol and signature, so it ranks early. */
+const NAME_CANDIDATES = 40;
+/** A name defined in more than one file, or more often than this in it (overloads), is too common to point anywhere. */
+const MAX_DEFINITIONS = 2;
+/** Data and markup files hold keys, not definitions (`black = ...` in a pyproject.toml). */
+const NOT_CODE = new Set(['plaintext', 'markdown', 'json', 'jsonc', 'yaml', 'toml', 'ini', 'xml', 'html', 'css', 'restructuredtext', 'properties']);
+
+export interface Definition {
+  chunk: Chunk;
+  name: string;
+  /** The line the chunk declares the name on (1-based). */
+  line: number;
+}
+
+/** Declaration forms of Python, JavaScript and TypeScript (and what looks like them in C-like languages), for one name. */
+function declarationPattern(name: string): RegExp {
+  const n = name.replace(/[$]/g, '\\$');
+  const modifiers = '(?:(?:export|default|declare|abstract|public|private|protected|static|async|readonly|override|get|set)\\s+)*';
+  return new RegExp(
+    [
+      // def name(, class Name, function name(, function* name(
+      `^\\s*(?:async\\s+)?def\\s+${n}\\s*[(\\[]`,
+      `^\\s*${modifiers}class\\s+${n}\\b`,
+      `\\bfunction\\s*\\*?\\s*${n}\\s*[(<]`,
+      // const name = ..., interface Name, type Name =, enum Name
+      `^\\s*${modifiers}(?:const|let|var)\\s+${n}\\s*[=:]`,
+      `^\\s*${modifiers}(?:interface|type|enum|namespace)\\s+${n}\\b`,
+      // name(args) { (a method), name: function / name = (...) => (a property or assignment)
+      `^\\s*${modifiers}\\*?${n}\\s*(?:<[^>]*>)?\\([^;]*\\)\\s*(?::[^;{]*)?\\{\\s*$`,
+      `^\\s*(?:[\\w$]+\\.)*${n}\\s*[:=]\\s*(?:async\\s+)?(?:function\\b|\\([^)]*\\)\\s*(?::[^=]*)?=>|[\\w$]+\\s*=>)`,
+      // Python module-level constants and class attributes: NAME = ...
+      `^(?:    )?${n}\\s*(?::[^=]+)?=[^=]`,
+    ].join('|'),
+    'm',
+  );
+}
+
+/** For each chunk that defines a name the question uses (in a rarely-defining name's few files), which name and on what line. */
+export function definitionsNamedIn(question: string, index: SearchIndex): Map<string, Definition> {
+  const found = new Map<string, Definition>();
+  for (const name of namedSymbols(question).slice(0, MAX_NAMES)) {
+    const pattern = declarationPattern(name);
+    const defining: Array<{ hit: SearchHit; line: number }> = [];
+    for (const hit of index.lexicalSearch(name, NAME_CANDIDATES)) {
+      // A test or guide that defines the name is a helper or an example, not the code under report.
+      if (NOT_CODE.has(hit.chunk.language) || fileKindOf(hit.chunk.path) !== 'code') continue;
+      const m = pattern.exec(hit.chunk.text);
+      if (m) defining.push({ hit, line: hit.chunk.startLine + lineIndexAt(hit.chunk.text, m.index + m[0].search(/\S/)) });
+    }
+    if (defining.length > MAX_DEFINITIONS || new Set(defining.map((d) => d.hit.chunk.path)).size > 1) continue;
+    for (const { hit, line } of defining) if (!found.has(hit.chunk.id)) found.set(hit.chunk.id, { chunk: hit.chunk, name, line });
+  }
+  return found;
+}
+
+function lineIndexAt(text: string, offset: number): number {
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1 && at < offset; at = text.indexOf('\n', at + 1)) lines++;
+  return lines;
+}
+
+/** A chunk defining a named symbol scores at least what the hit at this rank scores: among the best matches, not above them all. */
+export const DEFINITION_RANK = 3;
+
+/**
+ * Hits (best first) with each chunk that defines a named symbol scoring at least what the hit at
+ * `rank` scores (added when the search had missed it), best first again; scores are by rank, so
+ * this holds for any ranking.
+ */
+export function promoteDefinitions<T extends SearchHit>(hits: T[], definitions: Map<string, Definition>, make: (chunk: Chunk, score: number) => T, rank: number = DEFINITION_RANK): T[] {
+  if (definitions.size === 0 || hits.length === 0) return hits;
+  const floor = hits[Math.min(rank, hits.length) - 1].score;
+  const seen = new Set<string>();
+  const promoted = hits.map((hit, order) => {
+    seen.add(hit.chunk.id);
+    const defines = definitions.has(hit.chunk.id);
+    return { hit: defines && hit.score < floor ? { ...hit, score: floor } : hit, defines, order };
+  });
+  for (const [id, d] of definitions) if (!seen.has(id)) promoted.push({ hit: make(d.chunk, floor), defines: true, order: promoted.length });
+  // At equal scores a definition goes first: it takes the rank, the hit that held it moves down one.
+  return promoted.sort((a, b) => b.hit.score - a.hit.score || Number(b.defines) - Number(a.defines) || a.order - b.order).map(({ hit }) => hit);
+}
