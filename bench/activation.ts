@@ -64,6 +64,8 @@ export async function measureActivation(dir: string): Promise<Record<string, num
     globalState: { ...memento, setKeysForSync: () => undefined },
     secrets: anything(),
     extensionMode: 1,
+    // The host reads its version here (for the MCP server definition).
+    extension: { packageJSON: JSON.parse(readFileSync(path.join(extensionPath, 'package.json'), 'utf8')) as unknown },
   };
   const started = performance.now();
   // Loaded as CommonJS by path, as the extension host loads it.

@@ -77,13 +77,14 @@ export class SyntheticCorpus {
     return vector;
   }
 
-  update(file: number, revision = 0): FileUpdate {
+  /** File `file` as the indexer would store it; `vectorOf` gives chunk i's vector (by default seeded noise). */
+  update(file: number, revision = 0, vectorOf = (chunk: Chunk, _index: number) => this.vector(chunk)): FileUpdate {
     const chunks = this.chunks(file, revision);
     const text = chunks.map((c) => c.text).join('\n');
     return {
       record: { path: this.filePath(file), hash: contentHash(text), size: text.length, mtimeMs: 1_700_000_000_000 + revision },
       chunks,
-      vectors: new Map(chunks.map((c) => [c.id, this.vector(c)])),
+      vectors: new Map(chunks.map((c, i) => [c.id, vectorOf(c, i)])),
     };
   }
 

@@ -7,13 +7,16 @@
 // a test holds the two equal), but the index is laid out in typed arrays: MiniSearch's per-term
 // maps took 4.4x the vectors' memory at 100k chunks, a minute to rebuild at every start and
 // ~200 ms per query. Postings live in two segments, as in Lucene:
-//   base   one compressed-row (CSR) block per term and field: slots ascending, term frequencies;
+//   base   one compressed-row (CSR) block per term and field: slots ascending as varint gaps,
+//          term frequencies (baseSegment.ts);
 //   delta  postings added since the last compaction, one linked list per term and field inside
 //          three typed arrays, so adding a chunk allocates no objects per term.
 // A discarded chunk only marks its slot dead; compaction drops dead slots and folds the delta into
 // the base once either grows past a fraction of it. The whole index round-trips through a binary
 // snapshot (snapshotCodec.ts) so a store opens without re-tokenizing its chunks.
+import { BaseSegment } from './baseSegment';
 import { FIELDS, visitLexicalTerms, type Field, type LexicalDocument } from './terms';
+import { ShardedMap } from '../shardedMap';
 import { TopK } from '../topK';
 import { weightedQueryTerms } from './tokenizeCode';
 
@@ -64,12 +67,14 @@ export interface LexicalSnapshotView {
 /** A snapshot's index: its chunks, terms, and all postings in the base segment. */
 export interface LexicalBase {
   slotIds: string[];
-  slotOf: Map<string, number>;
-  termIds: Map<string, number>;
+  slotOf: ShardedMap<number>;
+  /** Term -> term id, and the terms by id. */
+  termIds: ShardedMap<number>;
+  terms: string[];
   fieldLengths: Uint16Array<ArrayBuffer>;
-  baseStarts: Uint32Array<ArrayBuffer>;
-  baseSlots: Uint32Array<ArrayBuffer>;
-  baseFrequencies: Uint8Array<ArrayBuffer>;
+  /** Per field, the sum of its lengths over the chunks. */
+  totalFieldLengths: Float64Array;
+  base: BaseSegment;
   postingsPerSlot: Uint32Array<ArrayBuffer>;
 }
 
@@ -79,16 +84,16 @@ export class LexicalIndex {
 
   // Documents, by slot. A dead slot (discarded) has no id and is dropped at the next compaction.
   private slotIds: Array<string | undefined> = [];
-  private slotOf = new Map<string, number>();
+  private slotOf = new ShardedMap<number>();
   private fieldLengths = new Uint16Array(0);
   private readonly totalFieldLengths = new Float64Array(FIELD_COUNT);
   // Terms: a term's postings in field f are keyed termId * FIELD_COUNT + f.
-  private termIds = new Map<string, number>();
-  // Base segment: postings of key k are baseSlots[baseStarts[k] .. baseStarts[k + 1]).
-  private baseStarts = new Uint32Array(1);
-  private baseSlots = new Uint32Array(0);
-  private baseFrequencies = new Uint8Array(0);
-  // Delta segment: per key a list through deltaNext, head and tail in deltaHead / deltaTail (-1: none).
+  private termIds = new ShardedMap<number>();
+  private terms: string[] = [];
+  private base = BaseSegment.EMPTY;
+  // Delta segment: per key a list through deltaNext, head and tail in deltaHead / deltaTail. They
+  // hold a posting's position + 1, 0 for none: new arrays need no filling, and at 2M keys the pages
+  // of keys no save has touched are never resident.
   private deltaHead = new Int32Array(0);
   private deltaTail = new Int32Array(0);
   private deltaSlots = new Uint32Array(0);
@@ -123,6 +128,24 @@ export class LexicalIndex {
 
   ids(): IterableIterator<string> {
     return this.slotOf.keys();
+  }
+
+  /**
+   * Keeps `ids`, equal to the ids it holds, as its own strings: a decoded snapshot's ids are copies
+   * of the store's, and holding both cost ~56 bytes a chunk. Changes nothing unless `ids` are all of
+   * its ids.
+   */
+  async adoptIds(ids: Iterable<string>, pause: Pause): Promise<void> {
+    const slotOf = new ShardedMap<number>();
+    for (const id of ids) {
+      const slot = this.slotOf.get(id);
+      if (slot === undefined) return;
+      slotOf.set(id, slot);
+      // An equal string: harmless if the map is not taken after all.
+      this.slotIds[slot] = id;
+      if (slotOf.size % 4096 === 0) await pause();
+    }
+    if (slotOf.size === this.slotOf.size) this.slotOf = slotOf;
   }
 
   /** Indexes chunks; a chunk whose id is already indexed replaces it. */
@@ -162,7 +185,7 @@ export class LexicalIndex {
       this.lastTerm = new Uint8Array(this.slotIds.length);
       this.matchedTerms = new Uint8Array(this.slotIds.length);
     }
-    const { scores, lastTerm, matchedTerms, fieldLengths, slotIds, baseStarts, baseSlots, baseFrequencies, deltaHead, deltaNext, deltaSlots, deltaFrequencies } = this;
+    const { scores, lastTerm, matchedTerms, fieldLengths, slotIds, base, deltaHead, deltaNext, deltaSlots, deltaFrequencies } = this;
     const touched: number[] = [];
     // Scores one posting; lastTerm (1-based term number) makes a term count once per chunk however many fields it hits.
     const score = (slot: number, frequency: number, f: number, weight: number, lengthScale: number, termNumber: number) => {
@@ -184,10 +207,8 @@ export class LexicalIndex {
         const idf = Math.log(1 + (documents - postings + 0.5) / (postings + 0.5));
         const weight = weights.get(term)! * FIELD_BOOSTS[f] * idf;
         const lengthScale = (K1 * B) / (this.totalFieldLengths[f] / documents);
-        if (key + 1 < baseStarts.length) {
-          for (let i = baseStarts[key], end = baseStarts[key + 1]; i < end; i++) score(baseSlots[i], baseFrequencies[i], f, weight, lengthScale, t + 1);
-        }
-        for (let at = deltaHead[key]; at !== -1; at = deltaNext[at]) score(deltaSlots[at], deltaFrequencies[at], f, weight, lengthScale, t + 1);
+        base.forEach(key, (slot, frequency) => score(slot, frequency, f, weight, lengthScale, t + 1));
+        for (let at = deltaHead[key] - 1; at !== -1; at = deltaNext[at] - 1) score(deltaSlots[at], deltaFrequencies[at], f, weight, lengthScale, t + 1);
       }
     });
     // The number of query terms a chunk matches multiplies its score (MiniSearch's "quality").
@@ -207,8 +228,7 @@ export class LexicalIndex {
    * append past `deltaEnd` and past the slots, and discards are frozen out by `renumbered`.
    */
   snapshotView(): LexicalSnapshotView {
-    const { baseStarts, baseSlots, baseFrequencies, deltaHead, deltaNext, deltaSlots, deltaFrequencies, deltaLength: deltaEnd } = this;
-    const baseKeys = baseStarts.length - 1;
+    const { base, deltaHead, deltaNext, deltaSlots, deltaFrequencies, deltaLength: deltaEnd } = this;
     const renumbered = new Int32Array(this.slotIds.length).fill(-1);
     const ids: string[] = [];
     const fieldLengths = new Uint16Array(this.slotOf.size * FIELD_COUNT);
@@ -223,18 +243,16 @@ export class LexicalIndex {
     return {
       ids,
       fieldLengths,
-      terms: [...this.termIds.keys()],
-      maxPostings: baseSlots.length + deltaEnd,
+      terms: this.terms.slice(),
+      maxPostings: base.postings + deltaEnd,
       visitPostings(termId, field, visit) {
         const key = termId * FIELD_COUNT + field;
-        if (key < baseKeys) {
-          for (let i = baseStarts[key], end = baseStarts[key + 1]; i < end; i++) {
-            const to = renumbered[baseSlots[i]];
-            if (to !== -1) visit(to, baseFrequencies[i]);
-          }
-        }
+        base.forEach(key, (slot, frequency) => {
+          const to = renumbered[slot];
+          if (to !== -1) visit(to, frequency);
+        });
         if (key < deltaHead.length) {
-          for (let at = deltaHead[key]; at !== -1 && at < deltaEnd; at = deltaNext[at]) {
+          for (let at = deltaHead[key] - 1; at !== -1 && at < deltaEnd; at = deltaNext[at] - 1) {
             const to = renumbered[deltaSlots[at]];
             if (to !== -1) visit(to, deltaFrequencies[at]);
           }
@@ -249,13 +267,12 @@ export class LexicalIndex {
     index.slotIds = base.slotIds;
     index.slotOf = base.slotOf;
     index.termIds = base.termIds;
+    index.terms = base.terms;
     index.fieldLengths = base.fieldLengths;
-    for (let i = 0; i < base.fieldLengths.length; i++) index.totalFieldLengths[i % FIELD_COUNT] += base.fieldLengths[i];
-    index.baseStarts = base.baseStarts;
-    index.baseSlots = base.baseSlots;
-    index.baseFrequencies = base.baseFrequencies;
+    index.totalFieldLengths.set(base.totalFieldLengths);
+    index.base = base.base;
     index.postingsPerSlot = base.postingsPerSlot;
-    index.ensureKeyCapacity(base.baseStarts.length - 1);
+    index.ensureKeyCapacity(base.base.keys);
     index.ensureSlotCapacity(base.slotIds.length);
     return index;
   }
@@ -282,8 +299,9 @@ export class LexicalIndex {
   private termId(term: string): number {
     let id = this.termIds.get(term);
     if (id === undefined) {
-      id = this.termIds.size;
+      id = this.terms.length;
       this.termIds.set(term, id);
+      this.terms.push(term);
       this.ensureKeyCapacity((id + 1) * FIELD_COUNT);
     }
     return id;
@@ -301,24 +319,27 @@ export class LexicalIndex {
     this.deltaKeys[at] = key;
     this.deltaSlots[at] = slot;
     this.deltaFrequencies[at] = frequency;
-    this.deltaNext[at] = -1;
-    const tail = this.deltaTail[key];
-    if (tail === -1) this.deltaHead[key] = at;
-    else this.deltaNext[tail] = at;
-    this.deltaTail[key] = at;
+    this.deltaNext[at] = 0;
+    const tail = this.deltaTail[key] - 1;
+    if (tail === -1) this.deltaHead[key] = at + 1;
+    else this.deltaNext[tail] = at + 1;
+    this.deltaTail[key] = at + 1;
   }
 
   // ---- reading postings ----
 
   private forEachPosting(key: number, visit: (slot: number, frequency: number) => void): void {
-    if (key + 1 < this.baseStarts.length) {
-      for (let i = this.baseStarts[key], end = this.baseStarts[key + 1]; i < end; i++) visit(this.baseSlots[i], this.baseFrequencies[i]);
-    }
-    for (let at = this.deltaHead[key]; at !== -1; at = this.deltaNext[at]) visit(this.deltaSlots[at], this.deltaFrequencies[at]);
+    this.base.forEach(key, visit);
+    for (let at = this.deltaHead[key] - 1; at !== -1; at = this.deltaNext[at] - 1) visit(this.deltaSlots[at], this.deltaFrequencies[at]);
   }
 
   /** Live chunks with the term in the field: BM25's document frequency. */
   private livePostings(key: number): number {
+    if (this.deadPostings === 0) {
+      let count = this.base.count(key);
+      for (let at = this.deltaHead[key] - 1; at !== -1; at = this.deltaNext[at] - 1) count++;
+      return count;
+    }
     let count = 0;
     this.forEachPosting(key, (slot) => {
       if (this.slotIds[slot] !== undefined) count++;
@@ -335,7 +356,7 @@ export class LexicalIndex {
    */
   compactIfWorthIt(pause: Pause = noPause): Promise<void> {
     if (this.compaction) return this.compaction;
-    const threshold = Math.max(this.compactFloorPostings, this.baseSlots.length * COMPACT_SHARE);
+    const threshold = Math.max(this.compactFloorPostings, this.base.postings * COMPACT_SHARE);
     if (this.deltaLength <= threshold && this.deadPostings <= threshold) return Promise.resolve();
     this.compaction = this.compact(pause).finally(() => (this.compaction = undefined));
     return this.compaction;
@@ -345,9 +366,9 @@ export class LexicalIndex {
   private async compact(pause: Pause): Promise<void> {
     // Frozen inputs: delta entries below deltaEnd and slots below oldSlots never change (the arrays
     // may be replaced when they grow, so these references stay valid).
-    const { baseStarts, baseSlots, baseFrequencies, deltaSlots, deltaFrequencies, deltaKeys, deltaLength: deltaEnd } = this;
+    const { base, deltaSlots, deltaFrequencies, deltaKeys, deltaLength: deltaEnd } = this;
     const oldSlots = this.slotIds.length;
-    const baseKeys = baseStarts.length - 1;
+    const baseKeys = base.keys;
     const keyCount = this.termIds.size * FIELD_COUNT;
     const renumbered = new Int32Array(oldSlots).fill(-1);
     let live = 0;
@@ -356,8 +377,8 @@ export class LexicalIndex {
 
     const starts = new Uint32Array(keyCount + 1);
     for (let key = 0; key < baseKeys; key++) {
-      if (noneDead) starts[key + 1] = baseStarts[key + 1] - baseStarts[key];
-      else for (let i = baseStarts[key]; i < baseStarts[key + 1]; i++) if (renumbered[baseSlots[i]] !== -1) starts[key + 1]++;
+      if (noneDead) starts[key + 1] = base.count(key);
+      else base.forEach(key, (slot) => renumbered[slot] !== -1 && starts[key + 1]++);
       if (key % 65_536 === 0) await pause();
     }
     for (let at = 0; at < deltaEnd; at++) if (renumbered[deltaSlots[at]] !== -1) starts[deltaKeys[at] + 1]++;
@@ -371,12 +392,11 @@ export class LexicalIndex {
     const cursor = starts.slice(0, keyCount);
     for (let key = 0, copied = 0; key < baseKeys; key++) {
       let to = cursor[key];
-      for (let i = baseStarts[key], end = baseStarts[key + 1]; i < end; i++) {
-        const slot = renumbered[baseSlots[i]];
-        if (slot === -1) continue;
-        newSlots[to] = slot;
-        newFrequencies[to++] = baseFrequencies[i];
-      }
+      base.forEach(key, (slot, frequency) => {
+        if (renumbered[slot] === -1) return;
+        newSlots[to] = renumbered[slot];
+        newFrequencies[to++] = frequency;
+      });
       copied += to - cursor[key];
       cursor[key] = to;
       if (copied >= PAUSE_EVERY_POSTINGS) {
@@ -396,6 +416,7 @@ export class LexicalIndex {
       if (at % PAUSE_EVERY_POSTINGS === PAUSE_EVERY_POSTINGS - 1) await pause();
     }
     await pause();
+    const newBase = await BaseSegment.fromSlots(starts, newSlots, newFrequencies, pause, PAUSE_EVERY_POSTINGS);
 
     // From here on, synchronous: carry over what changed while the new base was built. Slots added
     // since the start follow the live ones; slots discarded since are dead in the new numbering.
@@ -425,12 +446,10 @@ export class LexicalIndex {
     this.slotIds = slotIds;
     this.fieldLengths = fieldLengths;
     this.postingsPerSlot = perSlot;
-    this.baseStarts = starts;
-    this.baseSlots = newSlots;
-    this.baseFrequencies = newFrequencies;
+    this.base = newBase;
     // New arrays, not cleared ones: a snapshot being encoded may still read the old ones.
-    this.deltaHead = new Int32Array(this.deltaHead.length).fill(-1);
-    this.deltaTail = new Int32Array(this.deltaTail.length).fill(-1);
+    this.deltaHead = new Int32Array(this.deltaHead.length);
+    this.deltaTail = new Int32Array(this.deltaTail.length);
     this.deltaSlots = new Uint32Array(0);
     this.deltaFrequencies = new Uint8Array(0);
     this.deltaKeys = new Uint32Array(0);
@@ -455,11 +474,8 @@ export class LexicalIndex {
   private ensureKeyCapacity(keys: number): void {
     if (keys <= this.deltaHead.length) return;
     const capacity = Math.max(1024, Math.ceil(keys * 1.5));
-    const from = this.deltaHead.length;
     this.deltaHead = grow(this.deltaHead, capacity);
     this.deltaTail = grow(this.deltaTail, capacity);
-    this.deltaHead.fill(-1, from);
-    this.deltaTail.fill(-1, from);
   }
 }
 

@@ -1,23 +1,35 @@
 // The lexical index as bytes, so a store opens without re-tokenizing its chunks. Layout: a u32
 // magic, the section count and each section's length, then the sections, each padded to 4 bytes:
-// a JSON header, the caller's JSON metadata, chunk ids, terms, posting counts per term and field,
-// field lengths, term frequencies and the postings' slot gaps as varints.
+// a JSON header, chunk ids, terms, posting counts per term and field, field lengths, term
+// frequencies, the postings' slot gaps as varints, and the paths and hashes of the files whose
+// chunks it holds. No section is JSON but the header: JSON.parse of 100k files' hashes blocked
+// the event loop ~190 ms at 1M chunks, where string sections decode in slices.
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
+import { BaseSegment, checkGaps } from './baseSegment';
 import { FIELD_COUNT, LexicalIndex, noPause, PAUSE_EVERY_POSTINGS, type Pause } from './lexicalIndex';
+import { ShardedMap } from '../shardedMap';
 import { FIELDS, splitFields, type LexicalDocument } from './terms';
 import { indexTerms } from './tokenizeCode';
 
 /** Bump when what is indexed for a chunk changes in a way the fingerprint below might miss. */
-const SNAPSHOT_VERSION = 2;
+const SNAPSHOT_VERSION = 3;
 const SNAPSHOT_MAGIC = 0x3158_4c4c; // "LLX1" little-endian
+/** Strings decoded between pauses. */
+const STRINGS_PER_BATCH = 4_096;
+/** Elements copied between pauses when a decoded section is copied out of the snapshot. */
+const COPY_SLICE = 2 ** 20;
+
+/** Path -> content hash of the files whose chunks a snapshot holds. */
+export type FileHashes = ReadonlyMap<string, string>;
 
 /**
- * `index` as bytes, with the caller's `metadata` (any JSON value) alongside: live chunks only,
- * renumbered densely, so each posting list is ascending and its gaps take a byte or two as
- * varints. Encodes the index as it was when called, awaiting `pause` now and then so a large
- * index does not hold the event loop while changes go on.
+ * `index` as bytes, with the caller's `files` alongside: live chunks only, renumbered densely, so
+ * each posting list is ascending and its gaps take a byte or two as varints. Encodes the index as
+ * it was when called, awaiting `pause` now and then so a large index does not hold the event loop
+ * while changes go on.
  */
-export async function encodeLexicalSnapshot(index: LexicalIndex, metadata: unknown = null, pause: Pause = noPause): Promise<Uint8Array> {
+export async function encodeLexicalSnapshot(index: LexicalIndex, files: FileHashes = new Map(), pause: Pause = noPause): Promise<Uint8Array> {
   const { ids, fieldLengths, terms: termsById, maxPostings, visitPostings } = index.snapshotView();
   await pause();
   const terms: string[] = [];
@@ -55,9 +67,12 @@ export async function encodeLexicalSnapshot(index: LexicalIndex, metadata: unkno
       await pause();
     }
   }
-  const header = Buffer.from(JSON.stringify({ version: SNAPSHOT_VERSION, fingerprint: tokenizerFingerprint(), slots: ids.length, terms: terms.length, postings: written }));
+  const header = Buffer.from(JSON.stringify({ version: SNAPSHOT_VERSION, fingerprint: tokenizerFingerprint(), slots: ids.length, terms: terms.length, postings: written, files: files.size }));
   await pause();
-  const sections = [header, Buffer.from(JSON.stringify(metadata)), ...encodeStrings(ids), ...encodeStrings(terms), u8(Uint32Array.from(counts)), u8(fieldLengths), frequencies.subarray(0, written), gaps.subarray(0, length)];
+  const sections = [
+    header, ...encodeStrings(ids), ...encodeStrings(terms), u8(Uint32Array.from(counts)), u8(fieldLengths), frequencies.subarray(0, written), gaps.subarray(0, length),
+    ...encodeStrings([...files.keys()]), ...encodeStrings([...files.values()]),
+  ];
   const prefix = new Uint32Array(2 + sections.length);
   prefix[0] = SNAPSHOT_MAGIC;
   prefix[1] = sections.length;
@@ -66,63 +81,70 @@ export async function encodeLexicalSnapshot(index: LexicalIndex, metadata: unkno
 }
 
 /**
- * The index a snapshot holds, and its metadata. Throws on bytes that are not a snapshot of this
+ * The index a snapshot holds, and its files. Throws on bytes that are not a snapshot of this
  * version, or that another tokenizer wrote (its postings would not match the terms queries
  * produce). Awaits `pause` now and then, like encodeLexicalSnapshot.
  */
-export async function decodeLexicalSnapshot(bytes: Uint8Array, pause: Pause = noPause): Promise<{ index: LexicalIndex; metadata: unknown }> {
+export async function decodeLexicalSnapshot(bytes: Uint8Array, pause: Pause = noPause): Promise<{ index: LexicalIndex; files: Map<string, string> }> {
   const reader = new SnapshotReader(bytes);
-  const header = JSON.parse(reader.text()) as { version: number; fingerprint: string; slots: number; terms: number; postings: number };
+  const header = JSON.parse(reader.text()) as { version: number; fingerprint: string; slots: number; terms: number; postings: number; files: number };
   if (header.version !== SNAPSHOT_VERSION) throw new Error(`lexical snapshot version ${header.version}, expected ${SNAPSHOT_VERSION}`);
   if (header.fingerprint !== tokenizerFingerprint()) throw new Error('lexical snapshot was written by another tokenizer');
-  const metadata = JSON.parse(reader.text()) as unknown;
   const ids = reader.strings();
   const terms = reader.strings();
   const counts = reader.uint32s();
   const fieldLengths = reader.uint16s();
   const frequencies = reader.bytes();
   const gaps = reader.bytes();
+  const paths = reader.strings();
+  const hashes = reader.strings();
   reader.end();
   const { slots, postings } = header;
-  if (ids.length !== slots || terms.length !== header.terms || counts.length !== terms.length * FIELD_COUNT || fieldLengths.length !== slots * FIELD_COUNT || frequencies.length !== postings) {
+  if (
+    ids.length !== slots || terms.length !== header.terms || counts.length !== terms.length * FIELD_COUNT || fieldLengths.length !== slots * FIELD_COUNT ||
+    frequencies.length !== postings || paths.length !== header.files || hashes.length !== header.files
+  ) {
     throw new Error('lexical snapshot sections disagree in size');
   }
   await pause();
-  const slotOf = new Map<string, number>();
+  const slotOf = new ShardedMap<number>();
   const slotIds = await ids.each((id, slot) => {
-    if (slotOf.has(id)) throw new Error(`lexical snapshot holds ${id} twice`);
-    slotOf.set(id, slot);
+    if (slotOf.set(id, slot).size === slot) throw new Error(`lexical snapshot holds ${id} twice`);
   }, pause);
-  const termIds = new Map<string, number>();
-  await terms.each((term, termId) => termIds.set(term, termId), pause);
+  const termIds = new ShardedMap<number>();
+  const termsById = await terms.each((term, termId) => termIds.set(term, termId), pause);
   if (termIds.size !== terms.length) throw new Error('lexical snapshot holds a term twice');
   await pause();
   const starts = new Uint32Array(counts.length + 1);
   for (let key = 0; key < counts.length; key++) starts[key + 1] = starts[key] + counts[key];
   if (starts[counts.length] !== postings) throw new Error('lexical snapshot posting counts disagree');
-  const slotsOfPostings = new Uint32Array(postings);
+  // The postings stay varint gaps, as in the snapshot: checked here, not decoded.
+  const offsets = new Uint32Array(counts.length + 1);
   const perSlot = new Uint32Array(slots);
   let at = 0;
   for (let key = 0; key < counts.length; ) {
     let end = key + 1;
     while (end < counts.length && starts[end] - starts[key] < PAUSE_EVERY_POSTINGS) end++;
-    at = decodePostings(gaps, at, starts, key, end, slotsOfPostings, perSlot);
+    at = checkGaps(gaps, at, starts, key, end, offsets, perSlot);
     if (at === -1 || at > gaps.length) throw new Error('lexical snapshot has a malformed posting');
     key = end;
     await pause();
   }
   if (at !== gaps.length) throw new Error('lexical snapshot has trailing postings');
-  const index = LexicalIndex.fromBase({
-    slotIds,
-    slotOf,
-    termIds,
-    fieldLengths: new Uint16Array(fieldLengths),
-    baseStarts: starts,
-    baseSlots: slotsOfPostings,
-    baseFrequencies: new Uint8Array(frequencies),
-    postingsPerSlot: perSlot,
-  });
-  return { index, metadata };
+  // Copied out of the snapshot's buffer (whose other sections are garbage once decoded), in slices.
+  const base = new BaseSegment(starts, offsets, await copyInto(new Uint8Array(gaps.length), gaps, pause), await copyInto(new Uint8Array(postings), frequencies, pause));
+  const copiedLengths = await copyInto(new Uint16Array(fieldLengths.length), fieldLengths, pause);
+  const totalFieldLengths = new Float64Array(FIELD_COUNT);
+  for (let slot = 0; slot < slots; slot++) {
+    for (let f = 0; f < FIELD_COUNT; f++) totalFieldLengths[f] += fieldLengths[slot * FIELD_COUNT + f];
+    if (slot % 65_536 === 65_535) await pause();
+  }
+  const index = LexicalIndex.fromBase({ slotIds, slotOf, termIds, terms: termsById, fieldLengths: copiedLengths, totalFieldLengths, base, postingsPerSlot: perSlot });
+  const pathList = await paths.each(() => undefined, pause);
+  const files = new Map<string, string>();
+  await hashes.each((hash, i) => files.set(pathList[i], hash), pause);
+  if (files.size !== pathList.length) throw new Error('lexical snapshot names a file twice');
+  return { index, files };
 }
 
 let fingerprint: string | undefined;
@@ -147,32 +169,13 @@ function tokenizerFingerprint(): string {
   return fingerprint;
 }
 
-/**
- * Decodes the varint slot gaps of keys [fromKey, toKey) into `slotsOf` (counting postings per slot)
- * and returns the offset after them, or -1 when they are malformed. A plain function with small
- * integer arithmetic only, so that V8 compiles the hot loop tightly.
- */
-function decodePostings(gaps: Uint8Array, at: number, starts: Uint32Array, fromKey: number, toKey: number, slotsOf: Uint32Array, perSlot: Uint32Array): number {
-  const slots = perSlot.length;
-  for (let key = fromKey; key < toKey; key++) {
-    let slot = 0;
-    for (let i = starts[key], end = starts[key + 1]; i < end; i++) {
-      // Varint: seven bits a byte, low bits first, high bit set on all but the last byte.
-      let byte = gaps[at++];
-      let gap = byte & 0x7f;
-      for (let shift = 7; byte >= 0x80; shift += 7) {
-        // Slots fit in 31 bits: four bytes of varint at most.
-        if (shift > 21) return -1;
-        byte = gaps[at++];
-        gap |= (byte & 0x7f) << shift;
-      }
-      slot += gap;
-      if (slot >= slots) return -1;
-      slotsOf[i] = slot;
-      perSlot[slot]++;
-    }
+/** Copies `from` into `to` (as long), a few megabytes at a time between pauses: a 100 MB copy is a long block. */
+async function copyInto<T extends Uint8Array | Uint16Array>(to: T, from: Uint8Array | Uint16Array, pause: Pause): Promise<T> {
+  for (let at = 0; at < from.length; at += COPY_SLICE) {
+    to.set(from.subarray(at, at + COPY_SLICE), at);
+    await pause();
   }
-  return at;
+  return to;
 }
 
 function u8(array: Uint16Array | Uint32Array): Uint8Array {
@@ -186,8 +189,8 @@ function alignTo4(section: Uint8Array): Uint8Array {
 }
 
 /**
- * Strings as two sections, their concatenated text and their lengths: reading them back is one
- * UTF-8 decode and slicing, several times quicker than JSON.parse of an array, and done in pieces.
+ * Strings as two sections, their concatenated text and their lengths: reading them back is
+ * decoding and slicing, several times quicker than JSON.parse of an array, and done in pieces.
  */
 function encodeStrings(list: readonly string[]): [Uint8Array, Uint8Array] {
   return [Buffer.from(list.join('')), u8(Uint32Array.from(list, (item) => item.length))];
@@ -195,7 +198,8 @@ function encodeStrings(list: readonly string[]): [Uint8Array, Uint8Array] {
 
 class StringList {
   constructor(
-    private readonly text: string,
+    private readonly bytes: Buffer,
+    /** In UTF-16 code units (string lengths). */
     private readonly lengths: Uint32Array,
   ) {}
 
@@ -203,15 +207,31 @@ class StringList {
     return this.lengths.length;
   }
 
-  /** Calls `visit` with each string in order, pausing every so often; returns them all. */
+  /**
+   * Calls `visit` with each string in order, pausing between batches; returns them all. ASCII text
+   * (chunk ids, most terms) decodes a batch at a time, each character being a byte, as latin1 (a
+   * copy: UTF-8 decoding 24 MB of ids took ~100 ms); other text is decoded whole first.
+   */
   async each(visit: (item: string, index: number) => void, pause: Pause): Promise<string[]> {
+    const whole = isAscii(this.bytes) ? undefined : this.bytes.toString('utf8');
+    const total = whole?.length ?? this.bytes.length;
     const items = new Array<string>(this.lengths.length);
-    for (let i = 0, at = 0; i < this.lengths.length; i++) {
-      const item = this.text.slice(at, (at += this.lengths[i]));
-      items[i] = item;
-      visit(item, i);
-      if (i % 16_384 === 16_383) await pause();
+    let at = 0;
+    for (let first = 0; first < this.lengths.length; first += STRINGS_PER_BATCH) {
+      const last = Math.min(first + STRINGS_PER_BATCH, this.lengths.length);
+      let end = at;
+      for (let i = first; i < last; i++) end += this.lengths[i];
+      if (end > total) throw new Error('lexical snapshot strings disagree with their lengths');
+      const text = whole ?? this.bytes.toString('latin1', at, end);
+      for (let i = first, from = whole ? at : 0; i < last; i++) {
+        const item = text.slice(from, (from += this.lengths[i]));
+        items[i] = item;
+        visit(item, i);
+      }
+      at = end;
+      await pause();
     }
+    if (at !== total) throw new Error('lexical snapshot strings disagree with their lengths');
     return items;
   }
 }
@@ -235,17 +255,18 @@ class SnapshotReader {
   }
 
   text(): string {
-    return Buffer.from(this.bytes()).toString('utf8');
+    return this.buffer().toString('utf8');
   }
 
-  /** A list written by encodeStrings: its text, then each string's length. */
+  /** A list written by encodeStrings: its text, then each string's length (checked as they are read). */
   strings(): StringList {
-    const text = this.text();
-    const lengths = this.uint32s();
-    let total = 0;
-    for (const length of lengths) total += length;
-    if (total !== text.length) throw new Error('lexical snapshot strings disagree with their lengths');
-    return new StringList(text, lengths);
+    return new StringList(this.buffer(), this.uint32s());
+  }
+
+  /** The next section as a Buffer over the same bytes (Buffer.from(bytes) would copy them). */
+  private buffer(): Buffer {
+    const bytes = this.bytes();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   }
 
   uint16s(): Uint16Array {

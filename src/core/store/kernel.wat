@@ -1,50 +1,84 @@
-;; The dot-product kernel of VectorMatrix.search: the scores of one query against many rows.
-;; Compiled into kernel.ts by scripts/build-kernel.mjs (`npm run build:kernel`).
+;; The kernels of VectorMatrix: the scores of one quantized query against many quantized rows, and
+;; the quantization of a float32 vector into a row. Compiled into kernel.ts by scripts/build-kernel.mjs (`npm run build:kernel`).
+;;
+;; Rows are int8 (a quarter of float32's bytes, so a scan reads a quarter of the memory), the
+;; query int16 (finer than the rows: its rounding would otherwise add to theirs). Each step loads
+;; 16 row bytes, widens them to two i16x8 halves and multiplies them with 16 query values by
+;; i32x4.dot_i16x8_s (eight multiply-adds into four i32 lanes each). The caller bounds the query's
+;; values so that no i32 sum can overflow (see VectorMatrix).
 ;;
 ;; The memory is VectorMatrix's: it holds the query, the output scores and every row, so a search
-;; copies nothing but the query. A scalar JS scan does one multiply-add per float; here f32x4 does
-;; four, and two accumulators keep two vector adds in flight: at 100k x 768, 19 ms a query against
-;; 89 ms for the scalar scan on a 2-core test machine. Four accumulators gained only ~5% there: the
-;; scan is bound by reading 300 MB of rows.
+;; copies nothing but the query.
 ;;
 ;; Contract (kept by the caller, not checked here): addresses are byte offsets; `stride` is the
-;; number of floats per row, a positive multiple of 8 (one loop step), with the query and every row
-;; padded with zeros up to it.
+;; number of values per row, a positive multiple of 16 (one loop step), with the query and every
+;; row padded with zeros up to it.
 (module
   (import "env" "memory" (memory 1))
 
-  ;; out[i] = dot(query, row i) for i < count, where row i starts at rows + i * stride * 4.
+  ;; out[i] = dot(query, row i) as i32, for i < count, where row i starts at rows + i * stride.
   (func (export "scores")
     (param $query i32) (param $rows i32) (param $count i32) (param $stride i32) (param $out i32)
-    (local $rowBytes i32) (local $outEnd i32) (local $rowEnd i32) (local $p i32) (local $q i32)
-    (local $acc0 v128) (local $acc1 v128)
-    (local.set $rowBytes (i32.shl (local.get $stride) (i32.const 2)))
+    (local $outEnd i32) (local $rowEnd i32) (local $p i32) (local $q i32)
+    (local $bytes v128) (local $acc0 v128) (local $acc1 v128)
     (local.set $outEnd (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2))))
     (block $done
       (br_if $done (i32.ge_u (local.get $out) (local.get $outEnd)))
       (loop $eachRow
-        (local.set $acc0 (v128.const f32x4 0 0 0 0))
-        (local.set $acc1 (v128.const f32x4 0 0 0 0))
+        (local.set $acc0 (v128.const i32x4 0 0 0 0))
+        (local.set $acc1 (v128.const i32x4 0 0 0 0))
         (local.set $p (local.get $rows))
         (local.set $q (local.get $query))
-        (local.set $rowEnd (i32.add (local.get $rows) (local.get $rowBytes)))
-        ;; 8 floats per step: floats 0-3 into acc0, 4-7 into acc1.
+        (local.set $rowEnd (i32.add (local.get $rows) (local.get $stride)))
+        ;; 16 values per step: values 0-7 into acc0, 8-15 into acc1.
         (loop $eachStep
+          (local.set $bytes (v128.load (local.get $p)))
           (local.set $acc0
-            (f32x4.add (local.get $acc0)
-              (f32x4.mul (v128.load (local.get $p)) (v128.load (local.get $q)))))
+            (i32x4.add (local.get $acc0)
+              (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $bytes)) (v128.load (local.get $q)))))
           (local.set $acc1
-            (f32x4.add (local.get $acc1)
-              (f32x4.mul (v128.load offset=16 (local.get $p)) (v128.load offset=16 (local.get $q)))))
-          (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (i32x4.add (local.get $acc1)
+              (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $bytes)) (v128.load offset=16 (local.get $q)))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (local.set $q (i32.add (local.get $q) (i32.const 32)))
           (br_if $eachStep (i32.lt_u (local.get $p) (local.get $rowEnd))))
         ;; Sum the eight lanes into one score.
-        (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $acc1)))
-        (f32.store (local.get $out)
-          (f32.add
-            (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
-            (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
+        (local.set $acc0 (i32x4.add (local.get $acc0) (local.get $acc1)))
+        (i32.store (local.get $out)
+          (i32.add
+            (i32.add (i32x4.extract_lane 0 (local.get $acc0)) (i32x4.extract_lane 1 (local.get $acc0)))
+            (i32.add (i32x4.extract_lane 2 (local.get $acc0)) (i32x4.extract_lane 3 (local.get $acc0)))))
         (local.set $rows (local.get $rowEnd))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
-        (br_if $eachRow (i32.lt_u (local.get $out) (local.get $outEnd)))))))
+        (br_if $eachRow (i32.lt_u (local.get $out) (local.get $outEnd))))))
+
+  ;; The largest magnitude among `count` floats at `src` (count a positive multiple of 4); NaN if any is NaN.
+  (func (export "largest") (param $src i32) (param $count i32) (result f32)
+    (local $end i32) (local $max v128)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 2))))
+    (loop $each
+      (local.set $max (f32x4.max (local.get $max) (f32x4.abs (v128.load (local.get $src)))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br_if $each (i32.lt_u (local.get $src) (local.get $end))))
+    (f32.max
+      (f32.max (f32x4.extract_lane 0 (local.get $max)) (f32x4.extract_lane 1 (local.get $max)))
+      (f32.max (f32x4.extract_lane 2 (local.get $max)) (f32x4.extract_lane 3 (local.get $max)))))
+
+  ;; dst[i] = round(src[i] * factor) as int8, for `count` floats (a positive multiple of 16), rounding
+  ;; half to even; the caller picks `factor` so that no value exceeds 127 in magnitude.
+  (func (export "quantize") (param $src i32) (param $dst i32) (param $count i32) (param $factor f32)
+    (local $end i32) (local $scale v128)
+    (local.set $scale (f32x4.splat (local.get $factor)))
+    (local.set $end (i32.add (local.get $dst) (local.get $count)))
+    (loop $each
+      (v128.store (local.get $dst)
+        (i8x16.narrow_i16x8_s
+          (i16x8.narrow_i32x4_s
+            (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load (local.get $src)) (local.get $scale))))
+            (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=16 (local.get $src)) (local.get $scale)))))
+          (i16x8.narrow_i32x4_s
+            (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=32 (local.get $src)) (local.get $scale))))
+            (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=48 (local.get $src)) (local.get $scale)))))))
+      (local.set $src (i32.add (local.get $src) (i32.const 64)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br_if $each (i32.lt_u (local.get $dst) (local.get $end))))))

@@ -14,16 +14,18 @@
 // crash: the model is recorded before its first vectors are written, and a model switch drops the
 // old vectors from every shard before recording the new model.
 //
-// In memory: file records, chunk ownership, every vector in one packed matrix (vectorMatrix.ts)
-// and the lexical index (core/lexical). Searches never touch the disk.
+// In memory: file records, chunk ownership, every vector quantized in one packed matrix
+// (vectorMatrix.ts) and the lexical index (core/lexical). A vector search reads back from the
+// shards only the full-precision vectors of its best candidates, to rank them exactly.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { listFolder, removeTempFiles, sizeOnDisk, tempPathFor } from '../fsAtomic';
+import { ShardedMap } from '../shardedMap';
 import { TimeSlice, yieldToEventLoop } from '../timeSlice';
 import type { Chunk, SearchHit, SearchIndex } from '../types';
 import { LEXICAL_FILE, LexicalState } from './lexicalState';
 import { prepareFiles, prepareVectors, toUnitVector, type FileUpdate, type PreparedFile } from './prepare';
-import { SHARD_COUNT, shardName, shardOf, ShardFiles, SHARDS_DIR, type ShardChange } from './shardFiles';
+import { SHARD_COUNT, shardName, shardOf, ShardFiles, SHARDS_DIR, type ShardChange, type VectorOffsets } from './shardFiles';
 import { decodePayload, fileItem, fileItemId, freezeRecord, vectorItem, type FileEntry, type FileRecord } from './shardFormat';
 import { FORMAT_VERSION, META_FILE, metaPath, readStoreMeta, writeStoreMeta, type StoreMeta } from './storeMeta';
 import { VectorMatrix } from './vectorMatrix';
@@ -58,7 +60,7 @@ export class LoreStore implements SearchIndex {
   /** Per shard: path -> file. */
   private readonly shards = Array.from({ length: SHARD_COUNT }, () => new Map<string, FileEntry>());
   /** Chunk id -> the file that holds it. */
-  private readonly owners = new Map<string, FileEntry>();
+  private readonly owners = new ShardedMap<FileEntry>();
   private matrix?: VectorMatrix;
   private readonly lexical: LexicalState;
   private readonly decoded = new Map<string, Chunk[]>();
@@ -74,6 +76,7 @@ export class LoreStore implements SearchIndex {
     this.lexical = LexicalState.in(dir, savesLexicalSnapshots, {
       entryOf: (filePath) => this.entryOf(filePath),
       ownerOf: (id) => this.owners.get(id),
+      payloadOf: (entry) => this.shardFiles.payloadOf(entry),
       files: () => this.files(),
     });
   }
@@ -160,8 +163,11 @@ export class LoreStore implements SearchIndex {
           }
           change.files!.set(entry.record.path, entry);
         }
-        await this.shardFiles.commit(shard, change);
-        for (const file of files) await this.applyFile(file, vectors.unit);
+        const offsets = await this.shardFiles.commit(shard, change);
+        // Every vector of the shard points into the new index.pb before the event loop turns (the lexical adds yield).
+        for (const file of files) this.applyFile(file, vectors.unit, offsets);
+        this.relocateVectors(shard, offsets);
+        for (const { chunks } of files) await this.lexical.add(chunks);
         await yieldToEventLoop();
       }
       await this.lexical.maintain();
@@ -175,8 +181,9 @@ export class LoreStore implements SearchIndex {
         const files = new Map(this.shards[shard]);
         for (const entry of entries) files.delete(entry.record.path);
         const removeIds = entries.flatMap((entry) => [fileItemId(entry.record.path), ...entry.record.chunkIds]);
-        await this.shardFiles.commit(shard, { removeIds, insert: [], files });
+        const offsets = await this.shardFiles.commit(shard, { removeIds, insert: [], files });
         for (const entry of entries) this.forgetFile(entry);
+        this.relocateVectors(shard, offsets);
         await yieldToEventLoop();
       }
       await this.lexical.maintain();
@@ -191,8 +198,9 @@ export class LoreStore implements SearchIndex {
       if (unit.size === 0) return;
       if (meta) await this.writeMeta(meta);
       for (const [shard, ids] of groupBy([...unit.keys()], (id) => this.owners.get(id)!.shard)) {
-        await this.shardFiles.commit(shard, { removeIds: ids, insert: ids.map((id) => vectorItem(id, unit.get(id)!)) });
-        for (const id of ids) this.vectorMatrix().set(id, unit.get(id)!);
+        const offsets = await this.shardFiles.commit(shard, { removeIds: ids, insert: ids.map((id) => vectorItem(id, unit.get(id)!)) });
+        for (const id of ids) this.vectorMatrix().set(id, unit.get(id)!, shard, offsets.get(id)!);
+        this.relocateVectors(shard, offsets);
         await yieldToEventLoop();
       }
     });
@@ -210,7 +218,7 @@ export class LoreStore implements SearchIndex {
       for (const entry of [...shard.values()].sort((a, b) => comparePaths(a.record.path, b.record.path))) {
         if (entry.record.chunkIds.every((id) => this.matrix?.has(id))) continue;
         // Not through the cache: a full catch-up would only evict what searches use.
-        for (const chunk of decodePayload(entry.record.path, entry.payload)) if (!this.matrix?.has(chunk.id)) missing.push(chunk);
+        for (const chunk of decodePayload(entry.record.path, this.shardFiles.payloadOf(entry))) if (!this.matrix?.has(chunk.id)) missing.push(chunk);
         await slice.pause();
       }
     }
@@ -239,8 +247,9 @@ export class LoreStore implements SearchIndex {
       const withVectors = [...this.owners].filter(([id]) => this.matrix?.has(id));
       for (const [shard, owned] of groupBy(withVectors, ([, entry]) => entry.shard)) {
         const ids = owned.map(([id]) => id);
-        await this.shardFiles.commit(shard, { removeIds: ids, insert: [] });
+        const offsets = await this.shardFiles.commit(shard, { removeIds: ids, insert: [] });
         for (const id of ids) this.matrix!.delete(id);
+        this.relocateVectors(shard, offsets);
         await yieldToEventLoop();
       }
       await this.writeMeta({ formatVersion: FORMAT_VERSION, embedModel: model });
@@ -270,7 +279,7 @@ export class LoreStore implements SearchIndex {
     });
   }
 
-  /** The unit vector of a chunk, if it has one (a copy). */
+  /** The unit vector of a chunk, if it has one (read from disk). */
   vectorOf(chunkId: string): Float32Array | undefined {
     return this.matrix?.get(chunkId);
   }
@@ -326,7 +335,7 @@ export class LoreStore implements SearchIndex {
     if (meta.dims !== undefined) {
       // Vectors dominate index.pb bytes, so this bound sizes the matrix once instead of regrowing it.
       const bytes = [...shardBytes.values()].reduce((sum, size) => sum + size, 0);
-      this.matrix = new VectorMatrix(meta.dims, Math.ceil(bytes / (meta.dims * 4)));
+      this.matrix = new VectorMatrix(meta.dims, this.shardFiles, Math.ceil(bytes / (meta.dims * 4)));
     }
     const slice = new TimeSlice();
     for (const shard of shardBytes.keys()) {
@@ -336,14 +345,15 @@ export class LoreStore implements SearchIndex {
         throw new Error(`shard ${shardName(shard)} is unreadable: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
+    this.shardFiles.doneReading();
     this.matrix?.trim();
-    this.lexical.start(await lexicalSnapshot);
+    await this.lexical.start(await lexicalSnapshot, slice);
   }
 
   private async loadShard(shard: number, slice: TimeSlice): Promise<void> {
-    const { files, vectors } = await this.shardFiles.read(shard);
-    for (const { record, payload } of files) {
-      const entry: FileEntry = { record: freezeRecord(record), shard, payload };
+    const { files, indexBytes, vectorIds, vectorOffsets, vectorDims } = await this.shardFiles.readShard(shard);
+    for (const { record, packOffset, packLength } of files) {
+      const entry: FileEntry = { record: freezeRecord(record), shard, packOffset, packLength };
       for (const id of entry.record.chunkIds) {
         if (this.owners.has(id)) throw new Error(`chunk ${id} is stored twice`);
         this.owners.set(id, entry);
@@ -352,20 +362,25 @@ export class LoreStore implements SearchIndex {
       this.lexical.queue(entry);
       await slice.pause();
     }
-    for (const { id, vector } of vectors) {
-      if (this.owners.get(id)?.shard !== shard) throw new Error(`vector for unknown chunk ${id}`);
-      if (!this.matrix || vector.length !== this.matrix.dims) {
-        throw new Error(`vector of chunk ${id} has ${vector.length} dimensions, expected ${this.meta.dims ?? 'none'}`);
+    // Quantized straight from the file's bytes into the matrix.
+    for (let i = 0; i < vectorIds.length; i++) {
+      const owner = this.owners.get(vectorIds[i]);
+      if (owner?.shard !== shard) throw new Error(`vector for unknown chunk ${vectorIds[i]}`);
+      // The record's copy of the id, so the one decoded with the vector is garbage (~40 bytes a chunk).
+      const id = owner.record.chunkIds.find((chunkId) => chunkId === vectorIds[i])!;
+      if (!this.matrix || vectorDims[i] !== this.matrix.dims) {
+        throw new Error(`vector of chunk ${id} has ${vectorDims[i]} dimensions, expected ${this.meta.dims ?? 'none'}`);
       }
-      this.matrix.set(id, vector);
+      this.matrix.setFromFile(id, indexBytes, shard, vectorOffsets[i]);
+      if (i % 256 === 255) await slice.pause();
     }
     await slice.pause();
   }
 
   // ---- writing ----
 
-  /** Puts a written file in memory; a big file's chunks join the lexical index between event-loop turns. */
-  private async applyFile({ entry, chunks }: PreparedFile, vectors: Map<string, Float32Array>): Promise<void> {
+  /** Puts a written file in memory, all but its lexical terms (putFiles adds them, between event-loop turns for a big file). */
+  private applyFile({ entry, chunks }: PreparedFile, vectors: Map<string, Float32Array>, offsets: VectorOffsets): void {
     const old = this.entryOf(entry.record.path);
     if (old) {
       const kept = new Set(entry.record.chunkIds);
@@ -381,9 +396,14 @@ export class LoreStore implements SearchIndex {
     for (const chunk of chunks) {
       this.owners.set(chunk.id, entry);
       const vector = vectors.get(chunk.id);
-      if (vector) this.vectorMatrix().set(chunk.id, vector);
+      if (vector) this.vectorMatrix().set(chunk.id, vector, entry.shard, offsets.get(chunk.id)!);
     }
-    await this.lexical.add(chunks);
+  }
+
+  /** A commit rewrote the shard's index.pb: its vectors now lie at `offsets`. */
+  private relocateVectors(shard: number, offsets: VectorOffsets): void {
+    if (!this.matrix) return;
+    for (const [id, offset] of offsets) this.matrix.relocate(id, shard, offset);
   }
 
   private forgetFile(entry: FileEntry): void {
@@ -438,7 +458,7 @@ export class LoreStore implements SearchIndex {
   }
 
   private vectorMatrix(): VectorMatrix {
-    this.matrix ??= new VectorMatrix(this.meta.dims!);
+    this.matrix ??= new VectorMatrix(this.meta.dims!, this.shardFiles);
     return this.matrix;
   }
 
@@ -449,7 +469,7 @@ export class LoreStore implements SearchIndex {
     if (chunks) {
       this.decoded.delete(filePath);
     } else {
-      chunks = decodePayload(filePath, entry.payload);
+      chunks = decodePayload(filePath, this.shardFiles.payloadOf(entry));
       if (this.decoded.size >= DECODED_CACHE_FILES) this.decoded.delete(this.decoded.keys().next().value!);
     }
     this.decoded.set(filePath, chunks);

@@ -2,7 +2,9 @@
 // number in an array, and a shard of ~800 items x 768 dims takes ~100 ms each way, which alone
 // would put a 100k-chunk cold load near 12 s. This codec reads and writes the same wire format
 // (vectra's lib/codecs/schemas/index.proto: files stay readable by vectra's own codec) but copies
-// packed vectors as bytes, straight into and out of Float32Arrays.
+// packed vectors as bytes, straight into and out of Float32Arrays. It also tells where each vector
+// lies in the bytes it writes or scans, so that the store can keep vectors quantized in memory and
+// read the full-precision ones back from the file (vectorMatrix.ts).
 import { endianness } from 'node:os';
 import { ProtobufCodec } from 'vectra';
 import type { IndexData, IndexItem, MetadataTypes } from 'vectra';
@@ -35,6 +37,9 @@ const VALUE_BOOL = tag(3, VARINT);
  * LocalIndex only indexes and iterates it). Vectors given as either are encoded the same way.
  */
 export class PackedProtobufCodec extends ProtobufCodec {
+  /** Item id -> byte offset of its vector's floats, in the buffer `serializeIndex` returned last. */
+  lastVectorOffsets = new Map<string, number>();
+
   constructor() {
     super();
     // Vectors are copied as raw little-endian float32 bytes.
@@ -58,32 +63,52 @@ export class PackedProtobufCodec extends ProtobufCodec {
     writer.varint(DATA_METADATA_CONFIG);
     writer.varint(configSize);
     for (const key of indexed) writer.stringField(CONFIG_INDEXED, key);
+    const offsets = new Map<string, number>();
     for (const { item, size } of items) {
       writer.varint(DATA_ITEM);
       writer.varint(size);
-      writeItem(writer, item);
+      writeItem(writer, item, offsets);
     }
+    this.lastVectorOffsets = offsets;
     return writer.finish();
   }
 
   override deserializeIndex(buffer: Buffer): IndexData {
-    const reader = new Reader(buffer, 0, buffer.length);
-    const data: IndexData = { version: 0, metadata_config: { indexed: [] }, items: [] };
-    while (reader.more()) {
-      const key = reader.varint();
-      if (key === DATA_VERSION) data.version = reader.varint();
-      else if (key === DATA_METADATA_CONFIG) {
-        const config = reader.sub();
-        while (config.more()) {
-          const configKey = config.varint();
-          if (configKey === CONFIG_INDEXED) data.metadata_config.indexed!.push(config.string());
-          else config.skip(configKey);
-        }
-      } else if (key === DATA_ITEM) data.items.push(readItem(reader.sub()));
-      else reader.skip(key);
-    }
-    return data;
+    return readIndex(buffer);
   }
+}
+
+/** Where one vector lies in a scanned index: `dims` little-endian float32 from byte `offset`. */
+export type VectorVisitor = (id: string, offset: number, dims: number) => void;
+
+/**
+ * Reads index data without copying a single vector: items with a vector go to `onVector` (id and
+ * where its floats lie in `buffer`) instead of the returned items. Loading reads every vector
+ * straight from the file's bytes this way.
+ */
+export function scanIndex(buffer: Buffer, onVector: VectorVisitor): IndexData {
+  return readIndex(buffer, onVector);
+}
+
+function readIndex(buffer: Buffer, onVector?: VectorVisitor): IndexData {
+  const reader = new Reader(buffer, 0, buffer.length);
+  const data: IndexData = { version: 0, metadata_config: { indexed: [] }, items: [] };
+  while (reader.more()) {
+    const key = reader.varint();
+    if (key === DATA_VERSION) data.version = reader.varint();
+    else if (key === DATA_METADATA_CONFIG) {
+      const config = reader.sub();
+      while (config.more()) {
+        const configKey = config.varint();
+        if (configKey === CONFIG_INDEXED) data.metadata_config.indexed!.push(config.string());
+        else config.skip(configKey);
+      }
+    } else if (key === DATA_ITEM) {
+      const item = readItem(reader.sub(), onVector);
+      if (item) data.items.push(item);
+    } else reader.skip(key);
+  }
+  return data;
 }
 
 function itemSize(item: IndexItem): number {
@@ -109,7 +134,7 @@ function metadataValueSize(value: MetadataTypes): number {
   return stringFieldSize(String(value));
 }
 
-function writeItem(writer: Writer, item: IndexItem): void {
+function writeItem(writer: Writer, item: IndexItem, vectorOffsets: Map<string, number>): void {
   writer.stringField(ITEM_ID, item.id);
   for (const [key, value] of Object.entries(item.metadata)) {
     writer.varint(ITEM_METADATA_ENTRY);
@@ -130,6 +155,7 @@ function writeItem(writer: Writer, item: IndexItem): void {
   if (item.vector.length) {
     writer.varint(ITEM_VECTOR_PACKED);
     writer.varint(item.vector.length * 4);
+    vectorOffsets.set(item.id, writer.position);
     writer.floats(item.vector);
   }
   writer.varint(ITEM_NORM);
@@ -137,9 +163,11 @@ function writeItem(writer: Writer, item: IndexItem): void {
   if (item.metadataFile) writer.stringField(ITEM_METADATA_FILE, item.metadataFile);
 }
 
-function readItem(reader: Reader): IndexItem {
+/** The item; or, with `onVector`, undefined for an item with a packed vector, which goes to `onVector`. */
+function readItem(reader: Reader, onVector?: VectorVisitor): IndexItem | undefined {
   const item: IndexItem = { id: '', metadata: {}, vector: [], norm: 0 };
   const singles: number[] = [];
+  let vectorAt: { offset: number; dims: number } | undefined;
   while (reader.more()) {
     const key = reader.varint();
     if (key === ITEM_ID) item.id = reader.string();
@@ -154,7 +182,10 @@ function readItem(reader: Reader): IndexItem {
         else entry.skip(entryKey);
       }
       item.metadata[name] = value;
-    } else if (key === ITEM_VECTOR_PACKED) item.vector = reader.floats() as unknown as number[];
+    } else if (key === ITEM_VECTOR_PACKED) {
+      if (onVector) vectorAt = reader.locateFloats();
+      else item.vector = reader.floats() as unknown as number[];
+    }
     else if (key === ITEM_VECTOR_SINGLE) singles.push(reader.float());
     else if (key === ITEM_NORM) item.norm = reader.double();
     else if (key === ITEM_METADATA_FILE) item.metadataFile = reader.string();
@@ -162,6 +193,10 @@ function readItem(reader: Reader): IndexItem {
   }
   // Unpacked encoding is legal protobuf for repeated floats, though no vectra writer emits it.
   if (singles.length) item.vector = Float32Array.from(singles) as unknown as number[];
+  if (vectorAt && vectorAt.dims > 0 && !singles.length) {
+    onVector!(item.id, vectorAt.offset, vectorAt.dims);
+    return undefined;
+  }
   return item;
 }
 
@@ -194,6 +229,10 @@ function stringFieldSize(value: string): number {
 class Writer {
   private buffer = Buffer.alloc(0);
   private offset = 0;
+
+  get position(): number {
+    return this.offset;
+  }
 
   allocate(size: number): void {
     this.buffer = Buffer.allocUnsafe(size);
@@ -285,6 +324,16 @@ class Reader {
     new Uint8Array(floats.buffer).set(this.buffer.subarray(this.offset, this.offset + length));
     this.offset += length;
     return floats;
+  }
+
+  /** Skips a packed float field, returning where its floats lie and how many there are. */
+  locateFloats(): { offset: number; dims: number } {
+    const length = this.varint();
+    if (length % 4 !== 0) throw this.error('packed float field length is not a multiple of 4');
+    this.need(length);
+    const offset = this.offset;
+    this.offset += length;
+    return { offset, dims: length / 4 };
   }
 
   sub(): Reader {

@@ -18,7 +18,6 @@ export interface PreparedFile {
   chunks: Chunk[];
 }
 
-const EMPTY_PAYLOAD = Buffer.alloc(0);
 
 /**
  * Validates the updates (throwing before anything changes) and compresses their chunks.
@@ -55,7 +54,8 @@ export async function prepareFiles(updates: FileUpdate[], ownerOf: (id: string) 
     const entry: FileEntry = {
       record: freezeRecord({ path: filePath, hash, size, mtimeMs, chunkIds: sorted.map((chunk) => chunk.id) }),
       shard: shardOf(filePath),
-      payload: EMPTY_PAYLOAD,
+      packOffset: 0,
+      packLength: 0,
     };
     prepared.push({ entry, chunks: sorted });
     await slice.pause();

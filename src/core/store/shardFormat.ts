@@ -29,8 +29,14 @@ export interface FileEntry {
   /** Frozen: handed out as is by `getFile` and `files`. */
   readonly record: FileRecord;
   readonly shard: number;
-  /** brotli(JSON(StoredChunk[])): the file's chunks in line order. Re-pointed into each new pack. */
-  payload: Buffer;
+  /**
+   * brotli(JSON(StoredChunk[])): the file's chunks in line order. Held in memory only from
+   * `putFiles` until its commit; then, and for loaded files, it lies in the shard's current chunk
+   * pack at `packOffset` (the store reads it back on demand: ~530 bytes a chunk not held).
+   */
+  payload?: Buffer;
+  packOffset: number;
+  packLength: number;
 }
 
 /** A chunk as stored: its path is the file's. */
@@ -117,32 +123,46 @@ export function hasChunkFields(value: unknown): boolean {
 
 // ---- the chunk pack ----
 
-/** magic, then per file: u32 path length, path (UTF-8), u32 payload length, payload. */
-export function encodePack(entries: Iterable<FileEntry>): Buffer {
+/**
+ * magic, then per file: u32 path length, path (UTF-8), u32 payload length, payload. `payloadOf`
+ * gives each entry's payload; `onPayload` hears where it lies in the pack.
+ */
+export function encodePack(
+  entries: Iterable<FileEntry>,
+  payloadOf: (entry: FileEntry) => Buffer,
+  onPayload: (entry: FileEntry, offset: number, length: number) => void,
+): Buffer {
   const parts: Buffer[] = [PACK_MAGIC];
-  for (const { record, payload } of entries) {
-    const path = Buffer.from(record.path);
+  let offset = PACK_MAGIC.length;
+  for (const entry of entries) {
+    const path = Buffer.from(entry.record.path);
+    const payload = payloadOf(entry);
     parts.push(u32(path.length), path, u32(payload.length), payload);
+    offset += 8 + path.length;
+    onPayload(entry, offset, payload.length);
+    offset += payload.length;
   }
   return Buffer.concat(parts);
 }
 
-/** Path -> payload, as views into `pack`. Throws on a truncated or foreign file. */
-export function decodePack(pack: Buffer): Map<string, Buffer> {
+/** Path -> where its payload lies in `pack`. Throws on a truncated or foreign file. */
+export function decodePack(pack: Buffer): Map<string, { offset: number; length: number }> {
   if (pack.length < PACK_MAGIC.length || !pack.subarray(0, PACK_MAGIC.length).equals(PACK_MAGIC)) {
     throw new Error('chunk pack has no header');
   }
-  const payloads = new Map<string, Buffer>();
+  const payloads = new Map<string, { offset: number; length: number }>();
   let offset = PACK_MAGIC.length;
   const take = (length: number) => {
     if (offset + length > pack.length) throw new Error('chunk pack is truncated');
-    const slice = pack.subarray(offset, offset + length);
+    const start = offset;
     offset += length;
-    return slice;
+    return start;
   };
   while (offset < pack.length) {
-    const path = take(take(4).readUInt32LE()).toString('utf8');
-    payloads.set(path, take(take(4).readUInt32LE()));
+    const pathLength = pack.readUInt32LE(take(4));
+    const path = pack.toString('utf8', take(pathLength), offset);
+    const length = pack.readUInt32LE(take(4));
+    payloads.set(path, { offset: take(length), length });
   }
   return payloads;
 }
@@ -179,12 +199,14 @@ export interface ShardContents {
   generation?: number;
   packHash?: string;
   files: FileRecord[];
-  vectors: Array<{ id: string; vector: Float32Array }>;
 }
 
-/** Sorts a shard's items; throws on anything malformed (the store then treats the shard as corrupt). */
+/**
+ * Sorts a shard's items other than vectors (scanIndex hands those over apart); throws on anything
+ * malformed (the store then treats the shard as corrupt).
+ */
 export function readShardItems(items: IndexItem[]): ShardContents {
-  const contents: ShardContents = { files: [], vectors: [] };
+  const contents: ShardContents = { files: [] };
   for (const item of items) {
     if (item.id === HEADER_ITEM_ID) {
       const generation = item.metadata.pack;
@@ -205,8 +227,7 @@ export function readShardItems(items: IndexItem[]): ShardContents {
     } else if (isReservedId(item.id)) {
       throw new Error(`unknown item ${JSON.stringify(item.id)}`);
     } else {
-      // PackedProtobufCodec decodes vectors as Float32Array.
-      contents.vectors.push({ id: item.id, vector: item.vector as unknown as Float32Array });
+      throw new Error(`vector of chunk ${item.id} has 0 dimensions`);
     }
   }
   return contents;

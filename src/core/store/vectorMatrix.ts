@@ -1,12 +1,22 @@
-// All vectors of the store packed in one matrix, one unit vector per row, so that a query is a
-// single tight dot-product scan rather than a walk over per-shard Vectra item arrays.
+// All vectors of the store packed in one matrix, one row per vector, so that a query is a single
+// tight scan rather than a walk over per-shard Vectra item arrays.
+//
+// Rows are held quantized: int8 with one float32 scale per row (the row's largest magnitude maps
+// to 127), a quarter of float32's memory. The full-precision vectors stay on disk, in the shards;
+// each row remembers where its vector lies (file and byte offset). A search scans the int8 rows
+// for the best `RESCORE_FACTOR x k` candidates, then reads those vectors from disk and ranks them
+// by their exact dot product: results and scores are those of an exact float32 scan whenever the
+// true top k are among the candidates, which measurement showed they are (bench:scale's recall;
+// README, Performance at scale). Binary codes (1 bit a dimension) were measured too and need
+// hundreds of times more candidates for the same recall.
 //
 // The scan runs in a WebAssembly SIMD kernel (kernel.wat) whose linear memory *is* the matrix: a
-// search copies only the query in, and the kernel writes the scores of a block of rows that a JS
-// top-k pass then reads. At 100k x 768 that is about 4x faster than the scalar JS scan, which
-// remains as the fallback where WebAssembly SIMD is unavailable. Both are exact.
+// search copies only the query in, and the kernel writes the integer scores of a block of rows
+// that a JS top-k pass then reads. A scalar JS scan, with identical integer results, remains the
+// fallback where WebAssembly SIMD is unavailable.
 
 import { KERNEL_WASM } from './kernel';
+import { ShardedMap } from '../shardedMap';
 import { TopK } from '../topK';
 
 export interface ScoredId {
@@ -14,13 +24,25 @@ export interface ScoredId {
   score: number;
 }
 
+/** Where full-precision vectors are read for rescoring: `dims` little-endian float32 at a byte offset of a file. */
+export interface ExactVectors {
+  /** Fills `out` with the vector stored at `offset` in file `file`. */
+  read(file: number, offset: number, out: Float32Array): void;
+}
+
 /** How `search` computes dot products: the WebAssembly SIMD kernel, or the scalar JS fallback. */
 export type ScanKernel = 'wasm-simd' | 'js';
 
+/** Candidates rescored per result: enough that the exact top k are among them (measured in bench:scale). */
+export const RESCORE_FACTOR = 4;
+const MIN_RESCORED = 64;
 const MIN_CAPACITY = 256;
 const GROWTH = 1.25;
-/** The kernel multiplies 8 floats per step, so rows and the query are padded with zeros to a multiple of 8. */
-const STEP_FLOATS = 8;
+/** The kernel takes 16 values per step, so rows and the query are padded with zeros to a multiple of 16. */
+const STEP_VALUES = 16;
+const INT8_MAX = 127;
+const INT16_MAX = 32_767;
+const INT32_MAX = 2 ** 31 - 1;
 /** Rows scored per kernel call: their scores stay in cache for the top-k pass that reads them. */
 const BLOCK_ROWS = 4096;
 const PAGE_BYTES = 65_536;
@@ -30,9 +52,17 @@ const MAX_PAGES = 65_536;
 export class VectorMatrix {
   readonly kernel: ScanKernel;
   private readonly stride: number;
+  /** The query's largest magnitude maps to this: no i32 sum of `stride` products with int8 rows can overflow. */
+  private readonly queryMax: number;
   private readonly storage: RowStorage;
   private ids: string[] = [];
-  private readonly rows = new Map<string, number>();
+  private readonly rows = new ShardedMap<number>();
+  /** Per row: the factor from its int8 values back to its unit vector's, and where that vector lies. */
+  private scales = new Float32Array(0);
+  private files = new Uint32Array(0);
+  private offsets = new Float64Array(0);
+  /** A reused vector for rescoring. */
+  private readonly scratch: Float32Array;
   /**
    * The most rows held since the storage was last allocated. Rows past it were never written, so
    * the OS never committed their pages: that slack costs address space, not memory.
@@ -40,9 +70,16 @@ export class VectorMatrix {
   private writtenRows = 0;
 
   /** `kernel` is for tests; the default is the SIMD kernel wherever WebAssembly validates it. */
-  constructor(readonly dims: number, capacity = MIN_CAPACITY, kernel: ScanKernel = compiledKernel() ? 'wasm-simd' : 'js') {
+  constructor(
+    readonly dims: number,
+    private readonly exact: ExactVectors,
+    capacity = MIN_CAPACITY,
+    kernel: ScanKernel = compiledKernel() ? 'wasm-simd' : 'js',
+  ) {
     if (!Number.isInteger(dims) || dims <= 0) throw new Error(`Vector dimension must be a positive integer, got ${dims}`);
-    this.stride = Math.ceil(dims / STEP_FLOATS) * STEP_FLOATS;
+    this.stride = Math.ceil(dims / STEP_VALUES) * STEP_VALUES;
+    this.queryMax = Math.min(INT16_MAX, Math.floor(INT32_MAX / (this.stride * INT8_MAX)));
+    this.scratch = new Float32Array(dims);
     const rows = Math.max(Math.ceil(capacity) || 0, MIN_CAPACITY);
     if (kernel === 'wasm-simd') {
       const module = compiledKernel();
@@ -51,6 +88,7 @@ export class VectorMatrix {
     } else {
       this.storage = new ArrayRowStorage(this.stride, rows);
     }
+    this.resizeRowData(this.storage.capacity, 0);
     this.kernel = kernel;
   }
 
@@ -67,24 +105,38 @@ export class VectorMatrix {
     return this.rows.has(id);
   }
 
-  /** A copy of the vector stored for `id`. */
+  /** The full-precision vector stored for `id`, read from disk. */
   get(id: string): Float32Array | undefined {
     const row = this.rows.get(id);
-    return row === undefined ? undefined : this.storage.rows.slice(row * this.stride, row * this.stride + this.dims);
+    if (row === undefined) return undefined;
+    const vector = new Float32Array(this.dims);
+    this.exact.read(this.files[row], this.offsets[row], vector);
+    return vector;
   }
 
-  /** Stores a unit vector for `id`, replacing the one it had. */
-  set(id: string, unitVector: Float32Array): void {
+  /** Stores `unitVector` for `id` (replacing the one it had), whose full-precision copy is at `offset` in `file`. */
+  set(id: string, unitVector: Float32Array, file: number, offset: number): void {
     this.checkDims(unitVector);
-    let row = this.rows.get(id);
-    if (row === undefined) {
-      row = this.ids.length;
-      this.ensureCapacity(row + 1);
-      this.ids.push(id);
-      this.rows.set(id, row);
-      this.writtenRows = Math.max(this.writtenRows, this.ids.length);
-    }
-    this.storage.rows.set(unitVector, row * this.stride);
+    this.storage.vectorIn.set(unitVector);
+    this.quantizeVectorIn(id, file, offset);
+  }
+
+  /**
+   * Like `set`, from the vector's bytes where they lie in `fileBytes` (the whole file, read for
+   * loading): no vector is allocated.
+   */
+  setFromFile(id: string, fileBytes: Buffer, file: number, offset: number): void {
+    if (offset < 0 || offset + this.dims * 4 > fileBytes.length) throw new Error(`vector of ${id} lies outside its file`);
+    fileBytes.copy(this.storage.vectorBytes, 0, offset, offset + this.dims * 4);
+    this.quantizeVectorIn(id, file, offset);
+  }
+
+  /** The full-precision vector of `id` moved (its file was rewritten). Unknown ids are ignored. */
+  relocate(id: string, file: number, offset: number): void {
+    const row = this.rows.get(id);
+    if (row === undefined) return;
+    this.files[row] = file;
+    this.offsets[row] = offset;
   }
 
   /** Removes `id` by moving the last row into its place, keeping rows dense. */
@@ -95,6 +147,9 @@ export class VectorMatrix {
     if (row !== last) {
       const movedId = this.ids[last];
       this.storage.rows.copyWithin(row * this.stride, last * this.stride, (last + 1) * this.stride);
+      this.scales[row] = this.scales[last];
+      this.files[row] = this.files[last];
+      this.offsets[row] = this.offsets[last];
       this.ids[row] = movedId;
       this.rows.set(movedId, row);
     }
@@ -104,36 +159,80 @@ export class VectorMatrix {
 
   /**
    * Releases spare capacity when more than a tenth of the rows ever written is unused (copying
-   * 300 MB for less is not worth it; never-written rows hold no memory).
+   * the matrix for less is not worth it; never-written rows hold no memory).
    */
   trim(): void {
     const wanted = Math.ceil(this.ids.length * 1.02) + MIN_CAPACITY;
     if (wanted * 1.1 >= this.writtenRows) return;
     this.storage.resize(wanted, this.ids.length);
+    this.resizeRowData(this.storage.capacity, this.ids.length);
     this.writtenRows = this.ids.length;
   }
 
-  /** The `k` rows with the highest dot product with `query` (cosine, both being unit vectors), best first. */
+  /**
+   * The `k` rows with the highest dot product with `query` (cosine, both being unit vectors), best
+   * first, scored exactly from the full-precision vectors.
+   */
   search(query: Float32Array, k: number): ScoredId[] {
     this.checkDims(query);
     const count = this.ids.length;
     k = Math.min(Math.floor(k), count);
     if (!(k > 0)) return [];
-    const padded = new Float32Array(this.stride);
-    padded.set(query);
-    const heap = new TopK(k);
-    // Most rows lose to the current k-th best and never reach the heap.
+    const candidates = this.candidates(query, Math.min(count, Math.max(k * RESCORE_FACTOR, MIN_RESCORED)));
+    const best = new TopK(k);
+    for (const { row } of candidates) {
+      this.exact.read(this.files[row], this.offsets[row], this.scratch);
+      best.offer(row, dot(this.scratch, query));
+    }
+    return best.sorted().map(({ row, score }) => ({ id: this.ids[row], score }));
+  }
+
+  /** The `wanted` rows with the best int8 scores. */
+  private candidates(query: Float32Array, wanted: number): Array<{ row: number; score: number }> {
+    const padded = new Int16Array(this.stride);
+    let largest = 0;
+    for (let j = 0; j < this.dims; j++) largest = Math.max(largest, Math.abs(query[j]));
+    if (!(largest > 0) || !Number.isFinite(largest)) throw new Error('The query vector must be finite and not all zero');
+    const toInt = this.queryMax / largest;
+    for (let j = 0; j < this.dims; j++) padded[j] = Math.round(query[j] * toInt);
+    const heap = new TopK(wanted);
+    // Most rows lose to the current worst candidate and never reach the heap.
     let threshold = heap.threshold;
+    const count = this.ids.length;
     for (let first = 0; first < count; first += BLOCK_ROWS) {
       const scores = this.storage.score(padded, first, Math.min(BLOCK_ROWS, count - first));
       for (let i = 0; i < scores.length; i++) {
-        if (scores[i] > threshold) {
-          heap.offer(first + i, scores[i]);
+        const score = scores[i] * this.scales[first + i];
+        if (score > threshold) {
+          heap.offer(first + i, score);
           threshold = heap.threshold;
         }
       }
     }
-    return heap.sorted().map(({ row, score }) => ({ id: this.ids[row], score }));
+    return heap.sorted();
+  }
+
+  private rowFor(id: string): number {
+    let row = this.rows.get(id);
+    if (row === undefined) {
+      row = this.ids.length;
+      this.ensureCapacity(row + 1);
+      this.ids.push(id);
+      this.rows.set(id, row);
+      this.writtenRows = Math.max(this.writtenRows, this.ids.length);
+    }
+    return row;
+  }
+
+  /** Quantizes the storage's `vectorIn` into the row of `id`. */
+  private quantizeVectorIn(id: string, file: number, offset: number): void {
+    const largest = this.storage.largestIn();
+    if (!Number.isFinite(largest)) throw new Error(`vector of ${id} is not finite`);
+    const row = this.rowFor(id);
+    this.storage.quantizeIn(row, largest > 0 ? Math.fround(INT8_MAX / largest) : 0);
+    this.scales[row] = largest / INT8_MAX;
+    this.files[row] = file;
+    this.offsets[row] = offset;
   }
 
   private checkDims(vector: Float32Array): void {
@@ -147,42 +246,70 @@ export class VectorMatrix {
       throw new Error(`The vector matrix is full: ${maxCapacity} vectors of ${this.dims} dimensions fill the 4 GiB WebAssembly memory`);
     }
     this.storage.resize(Math.min(Math.max(rows, Math.ceil(capacity * GROWTH)), maxCapacity), this.ids.length);
+    this.resizeRowData(this.storage.capacity, this.ids.length);
+  }
+
+  private resizeRowData(capacity: number, used: number): void {
+    this.scales = resized(this.scales, capacity, used);
+    this.files = resized(this.files, capacity, used);
+    this.offsets = resized(this.offsets, capacity, used);
   }
 }
 
-/** Where the rows live: `stride` floats each, the padding zero, packed from row 0. */
+function resized<T extends Float32Array | Uint32Array | Float64Array>(array: T, capacity: number, used: number): T {
+  const next = new (array.constructor as new (length: number) => T)(capacity);
+  next.set(array.subarray(0, used));
+  return next;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let j = 0; j < a.length; j++) sum += a[j] * b[j];
+  return sum;
+}
+
+/** Where the int8 rows live: `stride` values each, the padding zero, packed from row 0. */
 interface RowStorage {
   /** `capacity` rows; a new view after every resize. */
-  readonly rows: Float32Array;
+  readonly rows: Int8Array;
+  /** A vector to quantize (`stride` floats, the padding zero), and the same as bytes; new views after every resize. */
+  readonly vectorIn: Float32Array;
+  readonly vectorBytes: Uint8Array;
+  /** The largest magnitude in `vectorIn`; NaN if it holds NaN. */
+  largestIn(): number;
+  /** Writes `vectorIn` x `factor`, rounded half to even, into row `row`. */
+  quantizeIn(row: number, factor: number): void;
   readonly capacity: number;
   readonly maxCapacity: number;
   /** Makes room for at least `capacity` rows (at most `maxCapacity`), keeping the first `used`. */
   resize(capacity: number, used: number): void;
-  /** The dot products of `query` (`stride` floats) with rows [first, first + count); valid until the next call. */
-  score(query: Float32Array, first: number, count: number): Float32Array;
+  /** The integer dot products of `query` (`stride` int16) with rows [first, first + count); valid until the next call. */
+  score(query: Int16Array, first: number, count: number): Int32Array;
 }
 
 /**
- * Memory layout: the query, the scores of one block, then the rows, so that growing appends
- * rows in place (WebAssembly memory grows without copying).
+ * Memory layout: the query, the scores of one block, the vector to quantize, then the rows, so
+ * that growing appends rows in place (WebAssembly memory grows without copying).
  */
 class WasmRowStorage implements RowStorage {
   readonly maxCapacity: number;
-  rows!: Float32Array;
+  rows!: Int8Array;
+  vectorIn!: Float32Array;
+  vectorBytes!: Uint8Array;
   capacity = 0;
   private memory!: WasmMemory;
-  private scoreRows!: (query: number, rows: number, count: number, stride: number, out: number) => void;
-  private query!: Float32Array;
-  private scores!: Float32Array;
-  private readonly rowBytes: number;
+  private kernels!: Kernels;
+  private query!: Int16Array;
+  private scores!: Int32Array;
   private readonly scoresOffset: number;
+  private readonly vectorOffset: number;
   private readonly rowsOffset: number;
 
   constructor(private readonly module: object, private readonly stride: number, capacity: number) {
-    this.rowBytes = stride * 4;
-    this.scoresOffset = this.rowBytes;
-    this.rowsOffset = this.scoresOffset + BLOCK_ROWS * 4;
-    this.maxCapacity = Math.floor((MAX_PAGES * PAGE_BYTES - this.rowsOffset) / this.rowBytes);
+    this.scoresOffset = stride * 2;
+    this.vectorOffset = this.scoresOffset + BLOCK_ROWS * 4;
+    this.rowsOffset = this.vectorOffset + stride * 4;
+    this.maxCapacity = Math.floor((MAX_PAGES * PAGE_BYTES - this.rowsOffset) / stride);
     this.allocate(Math.min(capacity, this.maxCapacity));
   }
 
@@ -198,41 +325,71 @@ class WasmRowStorage implements RowStorage {
     }
   }
 
-  score(query: Float32Array, first: number, count: number): Float32Array {
+  score(query: Int16Array, first: number, count: number): Int32Array {
     this.query.set(query);
-    this.scoreRows(0, this.rowsOffset + first * this.rowBytes, count, this.stride, this.scoresOffset);
+    this.kernels.scores(0, this.rowsOffset + first * this.stride, count, this.stride, this.scoresOffset);
     return this.scores.subarray(0, count);
   }
 
+  largestIn(): number {
+    return this.kernels.largest(this.vectorOffset, this.stride);
+  }
+
+  quantizeIn(row: number, factor: number): void {
+    this.kernels.quantize(this.vectorOffset, this.rowsOffset + row * this.stride, this.stride, factor);
+  }
+
   private allocate(capacity: number): void {
+    const vector = this.vectorIn?.slice();
     this.memory = new wasm!.Memory({ initial: this.pagesFor(capacity) });
-    const instance = new wasm!.Instance(this.module, { env: { memory: this.memory } });
-    this.scoreRows = instance.exports.scores as WasmRowStorage['scoreRows'];
+    this.kernels = new wasm!.Instance(this.module, { env: { memory: this.memory } }).exports as unknown as Kernels;
     this.createViews();
+    if (vector) this.vectorIn.set(vector);
   }
 
   /** Growing the memory detaches every view of its old buffer, so each resize makes new ones. */
   private createViews(): void {
     const buffer = this.memory.buffer;
-    this.capacity = Math.min(Math.floor((buffer.byteLength - this.rowsOffset) / this.rowBytes), this.maxCapacity);
-    this.query = new Float32Array(buffer, 0, this.stride);
-    this.scores = new Float32Array(buffer, this.scoresOffset, BLOCK_ROWS);
-    this.rows = new Float32Array(buffer, this.rowsOffset, this.capacity * this.stride);
+    this.capacity = Math.min(Math.floor((buffer.byteLength - this.rowsOffset) / this.stride), this.maxCapacity);
+    this.query = new Int16Array(buffer, 0, this.stride);
+    this.scores = new Int32Array(buffer, this.scoresOffset, BLOCK_ROWS);
+    this.vectorIn = new Float32Array(buffer, this.vectorOffset, this.stride);
+    this.vectorBytes = new Uint8Array(buffer, this.vectorOffset, this.stride * 4);
+    this.rows = new Int8Array(buffer, this.rowsOffset, this.capacity * this.stride);
   }
 
   private pagesFor(capacity: number): number {
-    return Math.ceil((this.rowsOffset + capacity * this.rowBytes) / PAGE_BYTES);
+    return Math.ceil((this.rowsOffset + capacity * this.stride) / PAGE_BYTES);
   }
 }
 
-/** The fallback: a plain Float32Array and a scalar scan. */
+/** The fallback: a plain Int8Array and a scalar scan, with the same integer results as the kernel. */
 class ArrayRowStorage implements RowStorage {
   readonly maxCapacity = Infinity;
-  rows: Float32Array;
-  private readonly scores = new Float32Array(BLOCK_ROWS);
+  rows: Int8Array;
+  readonly vectorIn: Float32Array;
+  readonly vectorBytes: Uint8Array;
+  private readonly scores = new Int32Array(BLOCK_ROWS);
 
   constructor(private readonly stride: number, capacity: number) {
-    this.rows = new Float32Array(capacity * stride);
+    this.rows = new Int8Array(capacity * stride);
+    this.vectorIn = new Float32Array(stride);
+    this.vectorBytes = new Uint8Array(this.vectorIn.buffer);
+  }
+
+  largestIn(): number {
+    let largest = 0;
+    for (const value of this.vectorIn) largest = Math.max(largest, Math.abs(value));
+    return largest;
+  }
+
+  /** As the kernel computes it: a float32 product, rounded half to even. */
+  quantizeIn(row: number, factor: number): void {
+    for (let j = 0, base = row * this.stride; j < this.stride; j++) {
+      const scaled = Math.fround(this.vectorIn[j] * factor);
+      const rounded = Math.round(scaled);
+      this.rows[base + j] = rounded - scaled === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded;
+    }
   }
 
   get capacity(): number {
@@ -240,26 +397,17 @@ class ArrayRowStorage implements RowStorage {
   }
 
   resize(capacity: number, used: number): void {
-    const rows = new Float32Array(capacity * this.stride);
+    const rows = new Int8Array(capacity * this.stride);
     rows.set(this.rows.subarray(0, used * this.stride));
     this.rows = rows;
   }
 
-  score(query: Float32Array, first: number, count: number): Float32Array {
+  score(query: Int16Array, first: number, count: number): Int32Array {
     const { rows, stride, scores } = this;
-    // Four accumulators break the add chain's dependency; the stride is a multiple of 4.
     for (let i = 0, base = first * stride; i < count; i++, base += stride) {
-      let d0 = 0;
-      let d1 = 0;
-      let d2 = 0;
-      let d3 = 0;
-      for (let j = 0; j < stride; j += 4) {
-        d0 += rows[base + j] * query[j];
-        d1 += rows[base + j + 1] * query[j + 1];
-        d2 += rows[base + j + 2] * query[j + 2];
-        d3 += rows[base + j + 3] * query[j + 3];
-      }
-      scores[i] = d0 + d1 + (d2 + d3);
+      let sum = 0;
+      for (let j = 0; j < stride; j++) sum += rows[base + j] * query[j];
+      scores[i] = sum;
     }
     return scores.subarray(0, count);
   }
@@ -271,6 +419,13 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
   Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+
+/** kernel.wat's exports; addresses are byte offsets into the memory. */
+interface Kernels {
+  scores(query: number, rows: number, count: number, stride: number, out: number): void;
+  largest(src: number, count: number): number;
+  quantize(src: number, dst: number, count: number, factor: number): void;
 }
 
 interface WasmMemory {

@@ -184,8 +184,8 @@ describe('LexicalIndex engine', () => {
     const bytes = await encodeLexicalSnapshot(index);
     const sizeAtSnapshot = index.size;
     assert.equal(index.changesSinceSnapshot, 0);
-    const { index: decoded, metadata } = await decodeLexicalSnapshot(bytes);
-    assert.equal(metadata, null);
+    const { index: decoded, files } = await decodeLexicalSnapshot(bytes);
+    assert.equal(files.size, 0);
     assert.equal(decoded.size, index.size);
     assert.deepEqual([...decoded.ids()].sort(), [...index.ids()].sort());
     assert.equal(decoded.changesSinceSnapshot, 0);
@@ -204,9 +204,35 @@ describe('LexicalIndex engine', () => {
     assert.equal((await decodeLexicalSnapshot(unaligned)).index.size, sizeAtSnapshot);
   });
 
+  it('a decoded index takes the store\'s copies of its ids, and only all of them', async () => {
+    const index = new LexicalIndex();
+    index.add(docs.slice(0, 60));
+    const copies = () => docs.slice(0, 60).map((d) => `${d.id} `.trimEnd());
+    for (const ids of [copies(), copies().slice(1), [...copies(), 'not indexed']]) {
+      const { index: decoded } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(index));
+      await decoded.adoptIds(ids, async () => undefined);
+      assert.equal(decoded.size, 60);
+      for (const query of QUERIES) assert.deepEqual(decoded.search(query, 20), index.search(query, 20), query);
+      decoded.discard([docs[3].id]);
+      assert.equal(decoded.has(docs[3].id), false);
+      assert.equal(decoded.size, 59);
+    }
+  });
+
+  it('a snapshot keeps chunk ids and terms that are not ASCII', async () => {
+    const index = new LexicalIndex();
+    const foreign = docs.slice(0, 30).map((d, i) => ({ ...d, id: i % 2 ? `${d.id}-é${i}` : `${d.id}-日本${i}`, text: `${d.text} données 日本語 naïve` }));
+    index.add(foreign);
+    const { index: decoded } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(index));
+    assert.deepEqual([...decoded.ids()].sort(), foreign.map((d) => d.id).sort());
+    for (const query of ['données', '日本語', 'naïve', ...QUERIES]) assert.deepEqual(decoded.search(query, 20), index.search(query, 20), query);
+    assert.equal(decoded.search('日本語', 100).length, 30);
+  });
+
   it('an empty index snapshots and decodes to an empty index', async () => {
-    const { index: decoded, metadata } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(new LexicalIndex(), { files: ['a'] }));
-    assert.deepEqual(metadata, { files: ['a'] });
+    const fileHashes = new Map([['src/a.ts', 'f00d'], ['docs/données.md', 'beef'], ['', '']]);
+    const { index: decoded, files } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(new LexicalIndex(), fileHashes));
+    assert.deepEqual(files, fileHashes);
     assert.equal(decoded.size, 0);
     assert.deepEqual(decoded.search('anything', 5), []);
     decoded.add([docs[0]]);

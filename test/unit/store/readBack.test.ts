@@ -1,0 +1,94 @@
+// Chunk texts and float32 vectors are not held in memory: they are read back from the shards'
+// chunk packs and index.pb files, which every commit rewrites. These tests hold those reads right.
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { LoreStore } from '../../../src/core/store';
+import { shardOf } from '../../../src/core/store/shardFiles';
+import { makeTempDir, removeDir } from '../../support/tempTree';
+import { makeChunk, randomVector, record, seededRandom } from './helpers';
+
+const DIMS = 8;
+
+function unitOf(vector: Float32Array): Float32Array {
+  const norm = Math.hypot(...vector);
+  return vector.map((x) => x / norm);
+}
+
+describe('LoreStore reading back from the shards', () => {
+  let dir: string;
+  let store: LoreStore;
+  const random = seededRandom(43);
+
+  beforeEach(async () => {
+    dir = makeTempDir('lore-readback-');
+    store = await LoreStore.open(dir);
+  });
+
+  afterEach(async () => {
+    await store.close().catch(() => undefined);
+    removeDir(dir);
+  });
+
+  async function reopen(): Promise<LoreStore> {
+    await store.close();
+    store = await LoreStore.open(dir);
+    return store;
+  }
+
+  const shardFolder = (filePath: string) => path.join(dir, 'shards', shardOf(filePath).toString(16).padStart(2, '0'));
+
+  /** `count` paths that share one shard. */
+  function pathsInOneShard(count: number): string[] {
+    const target = shardOf('src/a0.ts');
+    const paths: string[] = [];
+    for (let i = 0; paths.length < count; i++) if (shardOf(`src/a${i}.ts`) === target) paths.push(`src/a${i}.ts`);
+    return paths;
+  }
+
+  it('keeps every file of a shard readable and every vector exact through repeated commits to it', async () => {
+    const dims = 16;
+    const rng = seededRandom(31);
+    const paths = pathsInOneShard(5);
+    const vectors = new Map<string, Float32Array>();
+    const update = (p: string, version: number) => {
+      const chunks = [0, 1].map((i) => makeChunk(p, i, `version ${version} of ${p}, part ${i}`));
+      for (const chunk of chunks) vectors.set(chunk.id, randomVector(dims, rng));
+      return { record: record(p, `h${version}`), chunks, vectors: new Map(chunks.map((c) => [c.id, vectors.get(c.id)!])) };
+    };
+    await store.putFiles(paths.map((p) => update(p, 1)), 'embed-a');
+    await store.putFile(update(paths[1], 2).record, update(paths[1], 2).chunks, update(paths[1], 2).vectors);
+    await store.removeFiles([paths[3]]);
+    await store.putFiles([update(paths[4], 3)]);
+    const check = (s: LoreStore) => {
+      const expected: Record<string, number> = { [paths[0]]: 1, [paths[1]]: 2, [paths[2]]: 1, [paths[4]]: 3 };
+      for (const [p, version] of Object.entries(expected)) {
+        assert.deepEqual(s.chunksOf(p).map((c) => c.text), [0, 1].map((i) => `version ${version} of ${p}, part ${i}`));
+      }
+      assert.deepEqual(s.chunksOf(paths[3]), []);
+      for (const p of Object.keys(expected)) {
+        for (const chunk of s.chunksOf(p)) {
+          assert.deepEqual(s.vectorOf(chunk.id), unitOf(vectors.get(chunk.id)!));
+          const [best] = s.vectorSearch(vectors.get(chunk.id)!, 1);
+          assert.equal(best.chunk.id, chunk.id);
+          assert.ok(Math.abs(best.score - 1) < 1e-6);
+        }
+      }
+    };
+    check(store);
+    assert.equal((await fs.readdir(shardFolder(paths[0]))).filter((name) => name.startsWith('chunks-')).length, 1);
+    check(await reopen());
+  });
+
+  it('reports a chunk pack or shard index cut short under an open store, instead of misreading it', async () => {
+    const [p] = pathsInOneShard(1);
+    await store.putFile(record(p), [makeChunk(p, 0, 'some text')], new Map([[`${p}#0`, randomVector(DIMS, random)]]), 'embed-a');
+    await reopen();
+    const folder = shardFolder(p);
+    const pack = (await fs.readdir(folder)).find((name) => name.startsWith('chunks-'))!;
+    await fs.truncate(path.join(folder, pack), 6);
+    assert.throws(() => store.chunksOf(p), /the chunks of src\/a\d+\.ts are cut short/);
+    await fs.truncate(path.join(folder, 'index.pb'), 10);
+    assert.throws(() => store.vectorSearch(randomVector(DIMS, random), 1), /ends before the vector at byte \d+: reindex the workspace/);
+  });
+});
