@@ -37,7 +37,7 @@ export async function writeFileAtomic(filePath: string, content: Buffer | string
 }
 
 /** Makes a rename in `folder` durable. Windows cannot open folders for fsync; NTFS journals renames. */
-async function syncFolder(folder: string): Promise<void> {
+export async function syncFolder(folder: string): Promise<void> {
   if (process.platform === 'win32') return;
   const handle = await fs.open(folder, 'r');
   try {

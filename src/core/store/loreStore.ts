@@ -5,10 +5,11 @@
 //   lexical.bin    a snapshot of the lexical index (lexicalState.ts), so opening does not
 //                  re-tokenize every chunk
 //   shards/00..ff  a file lives in the shard picked by a hash of its path; each shard is a Vectra
-//                  LocalIndex (file records and vectors) plus a chunk pack (chunk text), see
-//                  shardFiles.ts and shardFormat.ts. After a crash each file is wholly old or
-//                  wholly new, and no separate manifest can disagree with the shards. Saving a
-//                  file rewrites only its shard.
+//                  LocalIndex (file records and vectors) plus a chunk pack (chunk text) and a log
+//                  of the saves since, see shardFiles.ts, shardFormat.ts and shardDelta.ts. After
+//                  a crash each file is wholly old or wholly new, and no separate manifest can
+//                  disagree with the shards. Saving a file appends to its shard's log (now and
+//                  then rewriting that shard), and touches no other shard.
 //
 // Ordering between store.json and the shards keeps vectors and their model consistent across a
 // crash: the model is recorded before its first vectors are written, and a model switch drops the
@@ -161,12 +162,12 @@ export class LoreStore implements SearchIndex {
             const vector = vectors.unit.get(chunk.id);
             if (vector) change.insert.push(vectorItem(chunk.id, vector));
           }
-          change.files!.set(entry.record.path, entry);
+          change.files.set(entry.record.path, entry);
         }
         const offsets = await this.shardFiles.commit(shard, change);
         // Every vector of the shard points into the new index.pb before the event loop turns (the lexical adds yield).
         for (const file of files) this.applyFile(file, vectors.unit, offsets);
-        this.relocateVectors(shard, offsets);
+        this.relocateVectors(offsets);
         for (const { chunks } of files) await this.lexical.add(chunks);
         await yieldToEventLoop();
       }
@@ -183,7 +184,7 @@ export class LoreStore implements SearchIndex {
         const removeIds = entries.flatMap((entry) => [fileItemId(entry.record.path), ...entry.record.chunkIds]);
         const offsets = await this.shardFiles.commit(shard, { removeIds, insert: [], files });
         for (const entry of entries) this.forgetFile(entry);
-        this.relocateVectors(shard, offsets);
+        this.relocateVectors(offsets);
         await yieldToEventLoop();
       }
       await this.lexical.maintain();
@@ -198,9 +199,10 @@ export class LoreStore implements SearchIndex {
       if (unit.size === 0) return;
       if (meta) await this.writeMeta(meta);
       for (const [shard, ids] of groupBy([...unit.keys()], (id) => this.owners.get(id)!.shard)) {
-        const offsets = await this.shardFiles.commit(shard, { removeIds: ids, insert: ids.map((id) => vectorItem(id, unit.get(id)!)) });
-        for (const id of ids) this.vectorMatrix().set(id, unit.get(id)!, shard, offsets.get(id)!);
-        this.relocateVectors(shard, offsets);
+        const insert = ids.map((id) => vectorItem(id, unit.get(id)!));
+        const written = await this.shardFiles.commit(shard, { removeIds: ids, insert, files: this.shards[shard] });
+        for (const id of ids) this.vectorMatrix().set(id, unit.get(id)!, written.file, written.offsets.get(id)!);
+        this.relocateVectors(written);
         await yieldToEventLoop();
       }
     });
@@ -247,9 +249,9 @@ export class LoreStore implements SearchIndex {
       const withVectors = [...this.owners].filter(([id]) => this.matrix?.has(id));
       for (const [shard, owned] of groupBy(withVectors, ([, entry]) => entry.shard)) {
         const ids = owned.map(([id]) => id);
-        const offsets = await this.shardFiles.commit(shard, { removeIds: ids, insert: [] });
+        const offsets = await this.shardFiles.commit(shard, { removeIds: ids, insert: [], files: this.shards[shard] });
         for (const id of ids) this.matrix!.delete(id);
-        this.relocateVectors(shard, offsets);
+        this.relocateVectors(offsets);
         await yieldToEventLoop();
       }
       await this.writeMeta({ formatVersion: FORMAT_VERSION, embedModel: model });
@@ -351,7 +353,7 @@ export class LoreStore implements SearchIndex {
   }
 
   private async loadShard(shard: number, slice: TimeSlice): Promise<void> {
-    const { files, indexBytes, vectorIds, vectorOffsets, vectorDims } = await this.shardFiles.readShard(shard);
+    const { files, vectors } = await this.shardFiles.readShard(shard);
     for (const { record, packOffset, packLength } of files) {
       const entry: FileEntry = { record: freezeRecord(record), shard, packOffset, packLength };
       for (const id of entry.record.chunkIds) {
@@ -362,17 +364,19 @@ export class LoreStore implements SearchIndex {
       this.lexical.queue(entry);
       await slice.pause();
     }
-    // Quantized straight from the file's bytes into the matrix.
-    for (let i = 0; i < vectorIds.length; i++) {
-      const owner = this.owners.get(vectorIds[i]);
-      if (owner?.shard !== shard) throw new Error(`vector for unknown chunk ${vectorIds[i]}`);
-      // The record's copy of the id, so the one decoded with the vector is garbage (~40 bytes a chunk).
-      const id = owner.record.chunkIds.find((chunkId) => chunkId === vectorIds[i])!;
-      if (!this.matrix || vectorDims[i] !== this.matrix.dims) {
-        throw new Error(`vector of chunk ${id} has ${vectorDims[i]} dimensions, expected ${this.meta.dims ?? 'none'}`);
+    // Quantized straight from the files' bytes into the matrix.
+    for (const { bytes, file, ids, offsets, dims } of vectors) {
+      for (let i = 0; i < ids.length; i++) {
+        const owner = this.owners.get(ids[i]);
+        if (owner?.shard !== shard) throw new Error(`vector for unknown chunk ${ids[i]}`);
+        // The record's copy of the id, so the one decoded with the vector is garbage (~40 bytes a chunk).
+        const id = owner.record.chunkIds.find((chunkId) => chunkId === ids[i])!;
+        if (!this.matrix || dims[i] !== this.matrix.dims) {
+          throw new Error(`vector of chunk ${id} has ${dims[i]} dimensions, expected ${this.meta.dims ?? 'none'}`);
+        }
+        this.matrix.setFromFile(id, bytes, file, offsets[i]);
+        if (i % 256 === 255) await slice.pause();
       }
-      this.matrix.setFromFile(id, indexBytes, shard, vectorOffsets[i]);
-      if (i % 256 === 255) await slice.pause();
     }
     await slice.pause();
   }
@@ -380,7 +384,7 @@ export class LoreStore implements SearchIndex {
   // ---- writing ----
 
   /** Puts a written file in memory, all but its lexical terms (putFiles adds them, between event-loop turns for a big file). */
-  private applyFile({ entry, chunks }: PreparedFile, vectors: Map<string, Float32Array>, offsets: VectorOffsets): void {
+  private applyFile({ entry, chunks }: PreparedFile, vectors: Map<string, Float32Array>, written: VectorOffsets): void {
     const old = this.entryOf(entry.record.path);
     if (old) {
       const kept = new Set(entry.record.chunkIds);
@@ -396,14 +400,14 @@ export class LoreStore implements SearchIndex {
     for (const chunk of chunks) {
       this.owners.set(chunk.id, entry);
       const vector = vectors.get(chunk.id);
-      if (vector) this.vectorMatrix().set(chunk.id, vector, entry.shard, offsets.get(chunk.id)!);
+      if (vector) this.vectorMatrix().set(chunk.id, vector, written.file, written.offsets.get(chunk.id)!);
     }
   }
 
-  /** A commit rewrote the shard's index.pb: its vectors now lie at `offsets`. */
-  private relocateVectors(shard: number, offsets: VectorOffsets): void {
+  /** A commit wrote these vectors (after a rewrite, every vector of the shard): they now lie there. */
+  private relocateVectors({ file, offsets }: VectorOffsets): void {
     if (!this.matrix) return;
-    for (const [id, offset] of offsets) this.matrix.relocate(id, shard, offset);
+    for (const [id, offset] of offsets) this.matrix.relocate(id, file, offset);
   }
 
   private forgetFile(entry: FileEntry): void {

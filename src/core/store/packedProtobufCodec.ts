@@ -90,6 +90,46 @@ export function scanIndex(buffer: Buffer, onVector: VectorVisitor): IndexData {
   return readIndex(buffer, onVector);
 }
 
+/**
+ * `items` as a run of the index message's item fields, which may be appended to such a run: a
+ * shard's delta log (shardDelta.ts) is one. Returns where each item's vector lies in the bytes.
+ */
+export function encodeItems(items: IndexItem[]): { bytes: Buffer; vectorOffsets: Map<string, number> } {
+  const writer = new Writer();
+  const sized = items.map((item) => ({ item, size: itemSize(item) }));
+  writer.allocate(sized.reduce((n, { size }) => n + 1 + varintSize(size) + size, 0));
+  const vectorOffsets = new Map<string, number>();
+  for (const { item, size } of sized) {
+    writer.varint(DATA_ITEM);
+    writer.varint(size);
+    writeItem(writer, item, vectorOffsets);
+  }
+  return { bytes: writer.finish(), vectorOffsets };
+}
+
+/** One item of a run that `scanItems` read, and the byte after it. */
+export interface ScannedItem {
+  /** Undefined for an item with a packed vector: that is `vector`. */
+  item?: IndexItem;
+  vector?: { id: string; offset: number; dims: number };
+  end: number;
+}
+
+/**
+ * The items of a run of item fields one at a time, vectors located rather than copied. Throws at
+ * the first malformed or cut-short item, after handing out the whole ones before it.
+ */
+export function* scanItems(buffer: Buffer): Generator<ScannedItem> {
+  const reader = new Reader(buffer, 0, buffer.length);
+  while (reader.more()) {
+    const key = reader.varint();
+    if (key !== DATA_ITEM) throw new Error(`corrupt item run: field ${key >>> 3} where an item belongs`);
+    let vector: ScannedItem['vector'];
+    const item = readItem(reader.sub(), (id, offset, dims) => (vector = { id, offset, dims }));
+    yield { item, vector, end: reader.position };
+  }
+}
+
 function readIndex(buffer: Buffer, onVector?: VectorVisitor): IndexData {
   const reader = new Reader(buffer, 0, buffer.length);
   const data: IndexData = { version: 0, metadata_config: { indexed: [] }, items: [] };
@@ -279,6 +319,10 @@ class Reader {
 
   more(): boolean {
     return this.offset < this.end;
+  }
+
+  get position(): number {
+    return this.offset;
   }
 
   varint(): number {

@@ -6,6 +6,8 @@
 //                     brotli-compressed JSON. index.pb is written last, so it is the commit point:
 //                     a crash between the two writes leaves index.pb naming the previous pack,
 //                     which is deleted only after the commit.
+//   delta-<gen>.pb    Saves since index.pb was written, appended (shardDelta.ts); their chunks are
+//                     appended to the pack of the same generation.
 //
 // Chunk text stays compressed on disk and in memory: raw text would add about half the size of
 // 768-dim vectors again, and base64 inside index.pb would add a third to the text. Readers
@@ -125,15 +127,18 @@ export function hasChunkFields(value: unknown): boolean {
 
 /**
  * magic, then per file: u32 path length, path (UTF-8), u32 payload length, payload. `payloadOf`
- * gives each entry's payload; `onPayload` hears where it lies in the pack.
+ * gives each entry's payload; `onPayload` hears where it lies in the pack. With `appendAt`, the
+ * entries only, to be appended to a pack of that length: a later entry of a path replaces the
+ * earlier one.
  */
 export function encodePack(
   entries: Iterable<FileEntry>,
   payloadOf: (entry: FileEntry) => Buffer,
   onPayload: (entry: FileEntry, offset: number, length: number) => void,
+  appendAt?: number,
 ): Buffer {
-  const parts: Buffer[] = [PACK_MAGIC];
-  let offset = PACK_MAGIC.length;
+  const parts: Buffer[] = appendAt === undefined ? [PACK_MAGIC] : [];
+  let offset = appendAt ?? PACK_MAGIC.length;
   for (const entry of entries) {
     const path = Buffer.from(entry.record.path);
     const payload = payloadOf(entry);
@@ -175,13 +180,19 @@ function u32(value: number): Buffer {
 
 // ---- index.pb items ----
 
-/** Names the shard's chunk pack and its checksum: a load checks the pack's bytes instead of decompressing every file in it. */
+/**
+ * Names the shard's chunk pack, its length and checksum: a load checks the pack's bytes instead of
+ * decompressing every file in it, and appended saves (past `packLength`) are checked apart.
+ */
 export function headerItem(generation: number, pack: Buffer): Partial<IndexItem> {
-  return { id: HEADER_ITEM_ID, vector: [], metadata: { pack: generation, packHash: packChecksum(pack) } };
+  return { id: HEADER_ITEM_ID, vector: [], metadata: { pack: generation, packHash: packChecksum(pack), packLength: pack.length } };
 }
 
-export function packChecksum(pack: Buffer): string {
-  return createHash('sha256').update(pack).digest('hex').slice(0, 32);
+/** `previous` is the checksum of the bytes before `bytes`: appends chain their checksums. */
+export function packChecksum(bytes: Buffer, previous?: string): string {
+  const hash = createHash('sha256');
+  if (previous !== undefined) hash.update(previous);
+  return hash.update(bytes).digest('hex').slice(0, 32);
 }
 
 /** The file's chunk ids ride along (JSON) so a cold load knows every chunk without decompressing the chunk pack. */
@@ -198,6 +209,8 @@ export interface ShardContents {
   /** Undefined when the shard never committed files (an empty index.pb). */
   generation?: number;
   packHash?: string;
+  /** Undefined in shards written before saves were appended: the whole pack file is the pack. */
+  packLength?: number;
   files: FileRecord[];
 }
 
@@ -209,21 +222,14 @@ export function readShardItems(items: IndexItem[]): ShardContents {
   const contents: ShardContents = { files: [] };
   for (const item of items) {
     if (item.id === HEADER_ITEM_ID) {
-      const generation = item.metadata.pack;
-      const { packHash } = item.metadata;
-      if (!isFiniteNumber(generation) || generation < 1 || typeof packHash !== 'string') throw new Error('shard header is malformed');
+      const { pack: generation, packHash, packLength } = item.metadata;
+      const lengthOk = packLength === undefined || (Number.isInteger(packLength) && (packLength as number) >= 0);
+      if (!isFiniteNumber(generation) || generation < 1 || typeof packHash !== 'string' || !lengthOk) throw new Error('shard header is malformed');
       contents.generation = generation;
       contents.packHash = packHash;
+      contents.packLength = packLength as number | undefined;
     } else if (item.id.startsWith(FILE_ITEM_PREFIX)) {
-      const { path, hash, size, mtimeMs } = item.metadata;
-      const chunkIds = parseChunkIds(item.metadata.chunkIds);
-      if (
-        typeof path !== 'string' || item.id !== fileItemId(path) || typeof hash !== 'string' ||
-        !isFiniteNumber(size) || !isFiniteNumber(mtimeMs) || !chunkIds
-      ) {
-        throw new Error(`file item ${JSON.stringify(item.id.slice(FILE_ITEM_PREFIX.length))} is malformed`);
-      }
-      contents.files.push({ path, hash, size, mtimeMs, chunkIds });
+      contents.files.push(readFileItem(item));
     } else if (isReservedId(item.id)) {
       throw new Error(`unknown item ${JSON.stringify(item.id)}`);
     } else {
@@ -231,6 +237,23 @@ export function readShardItems(items: IndexItem[]): ShardContents {
     }
   }
   return contents;
+}
+
+/** The record a file item holds; throws when it is malformed. */
+export function readFileItem(item: IndexItem): FileRecord {
+  const { path, hash, size, mtimeMs } = item.metadata;
+  const chunkIds = parseChunkIds(item.metadata.chunkIds);
+  if (
+    typeof path !== 'string' || item.id !== fileItemId(path) || typeof hash !== 'string' ||
+    !isFiniteNumber(size) || !isFiniteNumber(mtimeMs) || !chunkIds
+  ) {
+    throw new Error(`file item ${JSON.stringify(item.id.slice(FILE_ITEM_PREFIX.length))} is malformed`);
+  }
+  return { path, hash, size, mtimeMs, chunkIds };
+}
+
+export function isFileItemId(id: string): boolean {
+  return id.startsWith(FILE_ITEM_PREFIX);
 }
 
 export function freezeRecord(record: FileRecord): FileRecord {
