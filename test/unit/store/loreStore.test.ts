@@ -449,6 +449,7 @@ describe('LoreStore', () => {
       const leftovers = [
         path.join(folder, 'index.pb.tmp-0123456789ab'),
         path.join(folder, 'chunks-99.bin'),
+        path.join(folder, 'delta-99.pb'),
         path.join(dir, 'store.json.tmp-0123456789ab'),
       ];
       for (const file of leftovers) writeFileSync(file, 'half-written garbage');
