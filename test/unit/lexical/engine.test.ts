@@ -204,6 +204,20 @@ describe('LexicalIndex engine', () => {
     assert.equal((await decodeLexicalSnapshot(unaligned)).index.size, sizeAtSnapshot);
   });
 
+  it('round-trips ids and terms beyond ASCII across many decoding batches', async () => {
+    const words = ['données', 'naïveté', '日本語の検索', 'emoji😀query', 'ascii'];
+    const many = Array.from({ length: 9_000 }, (_, i) => ({
+      id: `src/ünïcode/${i}😀.ts#${i}`,
+      path: `src/ünïcode/${i}😀.ts`,
+      text: `${words[i % words.length]}${i} plain${i % 97}`,
+    }));
+    const index = new LexicalIndex();
+    index.add(many);
+    const { index: decoded } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(index));
+    assert.deepEqual([...decoded.ids()], [...index.ids()]);
+    for (const query of ['données8995', '日本語の検索2', 'emoji😀query8998', 'plain5']) assert.deepEqual(decoded.search(query, 20), index.search(query, 20), query);
+  });
+
   it('a decoded index takes the store\'s copies of its ids, and only all of them', async () => {
     const index = new LexicalIndex();
     index.add(docs.slice(0, 60));
