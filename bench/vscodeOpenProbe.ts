@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { LoreStore } from '../src/core/store';
+import type { LoreApi } from '../src/host/lore';
 import { watchEventLoop } from './measure';
 
 const SETTLE_MS = 5_000;
@@ -12,8 +13,9 @@ const SETTLE_MS = 5_000;
 export async function run(): Promise<void> {
   const resultFile = process.env.LORE_SCALE_RESULT!;
   try {
-    // The host's own blocks with Lore activated and nothing opening, as a baseline.
-    await vscode.extensions.getExtension('lore-dev.lore')?.activate();
+    // The host's own blocks with Lore activated, its workspace indexed and nothing opening, as a baseline.
+    const api = (await vscode.extensions.getExtension('lore-dev.lore')!.activate()) as LoreApi;
+    await api.whenIdle();
     const idle = watchEventLoop();
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const idleMaxBlockMs = idle.stop();
