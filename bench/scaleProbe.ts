@@ -101,7 +101,7 @@ async function measure(dir: string, files: number): Promise<Figures> {
     await retriever.retrieve(query.text, { k: 10 });
     hybrid.push(performance.now() - t);
     t = performance.now();
-    found.push(store.vectorSearch(query.vector, 10).map((hit) => hit.chunk.id));
+    found.push(store.vectorSearch(query.vector, 10).map((hit) => positionOf(hit.chunk.path, store.getFile(hit.chunk.path)!.chunkIds.indexOf(hit.chunk.id))));
     vectorOnly.push(performance.now() - t);
   }
 
@@ -116,12 +116,14 @@ async function measure(dir: string, files: number): Promise<Figures> {
   await store.close();
 
   // The exact float32 answer, from the same vectors in one Float32Array, scanned in the same process.
+  // Chunks are named by file and position: a chunk's vector depends on nothing else, while its id
+  // changes with the version a save (of this run or an earlier one on a prebuilt store) wrote.
   const chunkIds: string[] = [];
   const raw = new Float32Array(files * CHUNKS_PER_FILE * DIMS);
   for (let file = 0; file < files; file++) {
     corpus.chunks(file).forEach((chunk, i) => {
       vectors.vector(file, i, raw.subarray(chunkIds.length * DIMS, (chunkIds.length + 1) * DIMS));
-      chunkIds.push(chunk.id);
+      chunkIds.push(positionOf(chunk.path, i));
     });
   }
   const brute: number[] = [];
@@ -150,6 +152,10 @@ async function measure(dir: string, files: number): Promise<Figures> {
     bruteP50Ms: round1(median(brute)),
     recallAt10: Math.round((recalled / (QUERIES * 10)) * 1000) / 1000,
   };
+}
+
+function positionOf(filePath: string, index: number): string {
+  return `${filePath}#${index}`;
 }
 
 function round1(value: number): number {
