@@ -97,7 +97,11 @@ export function shardName(shard: number): string {
 
 export class ShardFiles implements ExactVectors {
   private readonly storage = new AtomicFileStorage();
-  private readonly codec = new PackedProtobufCodec();
+  /**
+   * Made at the first rewrite: vectra's codec parses its protobuf schema when constructed (40-80 ms
+   * in one piece), and loading or appending never needs it.
+   */
+  private codec?: PackedProtobufCodec;
   private readonly states = Array.from({ length: SHARD_COUNT }, emptyState);
   /**
    * Per file number: an open index.pb or log, for reading vectors back. A rewrite replaces
@@ -285,7 +289,7 @@ export class ShardFiles implements ExactVectors {
       index.cancelUpdate();
       throw err;
     }
-    const offsets = this.codec.lastVectorOffsets;
+    const offsets = this.codec!.lastVectorOffsets;
     const { size: indexSize } = await fs.stat(path.join(folder, INDEX_FILE));
     // All at once, before the previous pack goes: every read finds its file's payload.
     this.states[shard] = { generation, pack: { length: pack.length, hash: packChecksum(pack) }, baseBytes: indexSize + pack.length, deltaLength: 0, appended: 0 };
@@ -336,6 +340,7 @@ export class ShardFiles implements ExactVectors {
   }
 
   private shardIndex(shard: number): LocalIndex {
+    this.codec ??= new PackedProtobufCodec();
     return new LocalIndex(this.shardPath(shard), INDEX_FILE, this.storage, this.codec);
   }
 
