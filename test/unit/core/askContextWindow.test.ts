@@ -3,33 +3,23 @@
 // carries more sources. A real folder indexed by the real pipeline, a real HTTP server speaking
 // Ollama's API.
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { runAsk, sourcesForWindow, type AskOptions } from '../../../src/core/ask';
-import { Chunker } from '../../../src/core/chunk';
-import { Indexer } from '../../../src/core/indexer';
-import { Retriever } from '../../../src/core/retrieve';
-import { LoreStore } from '../../../src/core/store';
 import { FakeOllama } from '../../support/fakeOllama';
 import { isAnswerRequest, observedRequests, promptSources, userPromptOf } from '../../support/fakeOllamaClient';
-import { makeTempDir, removeDir, writeTree } from '../../support/tempTree';
+import { indexedFolder, type IndexedFolder } from '../../support/indexedFolder';
 
 const QUESTION = 'how are failed requests retried?';
 const MATCHING_FILES = 40;
 
 describe('runAsk: the context window and the sources it holds', function () {
   this.timeout(30_000);
-  let root: string;
-  let storeDir: string;
-  let store: LoreStore;
+  let folder: IndexedFolder;
   let fake: FakeOllama;
 
   before(async () => {
-    root = makeTempDir('lore-ask-window-');
-    storeDir = makeTempDir('lore-ask-window-store-');
     // Forty short files that all match the question: more than any window here asks for.
-    writeTree(
-      root,
+    folder = await indexedFolder(
+      'lore-ask-window-',
       Object.fromEntries(
         Array.from({ length: MATCHING_FILES }, (_, i) => [
           `lib/client${i}.ts`,
@@ -37,14 +27,8 @@ describe('runAsk: the context window and the sources it holds', function () {
         ]),
       ),
     );
-    store = await LoreStore.open(storeDir);
-    await new Indexer({ root, store, chunker: await Chunker.create(), maxFileBytes: 1 << 20 }).syncAll();
   });
-  after(async () => {
-    await store.close();
-    removeDir(root);
-    removeDir(storeDir);
-  });
+  after(() => folder.dispose());
   beforeEach(async () => {
     fake = await FakeOllama.start({ models: [{ name: 'small', kind: 'chat', contextLength: 8192 }, { name: 'long', kind: 'chat', contextLength: 131072 }, { name: 'mid', kind: 'chat', contextLength: 16384 }] });
     fake.chat.reply = 'An answer [1].';
@@ -55,12 +39,12 @@ describe('runAsk: the context window and the sources it holds', function () {
 
   function ask(extra: Partial<AskOptions>) {
     return runAsk({
-      root,
+      root: folder.root,
       host: fake.url,
       model: 'long',
       question: QUESTION,
-      retriever: new Retriever(store),
-      readCurrent: (rel) => fs.readFile(path.join(root, rel), 'utf8').catch(() => undefined),
+      retriever: folder.retriever(),
+      readCurrent: folder.readCurrent,
       onToken: () => {},
       ...extra,
     });
