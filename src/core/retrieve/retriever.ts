@@ -8,6 +8,7 @@ import { weighByFileKind } from './fileKind';
 import { definitionsNamedIn, promoteDefinitions } from './definitions';
 import { linesShownAbove, withEnclosingSignatures } from './enclosingSignatures';
 import { embeddingsCarryMeaning } from './embeddingProbe';
+import { creditCopiesToOriginals } from './copies';
 import { isReport, lexicalQueryFor, lexicalQueryWithRewrite } from './queryTerms';
 
 export interface FusionSettings {
@@ -116,7 +117,8 @@ export class Retriever {
     // terms' best match better (corpora: file recall@5 87.9% by rank, 91.0% by score).
     if (!vectorHits) {
       const lexical = lexicalHits.map((hit) => ({ ...hit, via: ['lexical' as const] }));
-      return { mode: 'lexical', fused: weighByFileKind(promote(isReport(own) ? reciprocalRankFusion([{ source: 'lexical', hits: lexicalHits }], rrfK) : lexical), own) };
+      const ranked = isReport(own) ? reciprocalRankFusion([{ source: 'lexical', hits: lexicalHits }], rrfK) : lexical;
+      return { mode: 'lexical', fused: creditCopiesToOriginals(weighByFileKind(promote(ranked), own), this.index) };
     }
     const fused = reciprocalRankFusion(
       [
@@ -125,7 +127,7 @@ export class Retriever {
       ],
       rrfK,
     );
-    return { mode: 'hybrid', fused: weighByFileKind(promote(fused), own) };
+    return { mode: 'hybrid', fused: creditCopiesToOriginals(weighByFileKind(promote(fused), own), this.index) };
   }
 
   /** 1 for a model that matches meaning, MEANINGLESS_VECTOR_SHARE for one that does not; 1 while it cannot be asked. */
