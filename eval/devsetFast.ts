@@ -43,11 +43,12 @@ async function main(): Promise<void> {
       if (fresh) await new Indexer({ root: c.root, store, chunker: await Chunker.create(), maxFileBytes: MAX_FILE_BYTES }).syncAll();
       await store.whenLexicalReady();
       const retriever = new Retriever(store);
-      const { files } = await retriever.rankFiles(c.question, { k: 50, candidates: Number(process.env.CANDIDATES ?? 100) });
-      const paths = files.map((f) => f.path);
-      const goldRanks = Object.fromEntries(c.goldFiles.map((g) => [g, paths.includes(g) ? paths.indexOf(g) + 1 : undefined]));
-      const ranks = Object.values(goldRanks).filter((r): r is number => r !== undefined && r <= TOP);
-      const row: Row = { id: c.id, language: c.language, rank: ranks.length ? Math.min(...ranks) : undefined, goldRanks, top: paths.slice(0, TOP) };
+      // As the eval ranks (k 10, default candidates), and deeper with the same pool for looking at misses.
+      const top = (await retriever.rankFiles(c.question, { k: TOP })).files.map((f) => f.path);
+      const deeper = (await retriever.rankFiles(c.question, { k: 50, candidates: Math.max(200, Number(process.env.CANDIDATES ?? 0)) })).files.map((f) => f.path);
+      const goldRanks = Object.fromEntries(c.goldFiles.map((g) => [g, deeper.includes(g) ? deeper.indexOf(g) + 1 : undefined]));
+      const ranks = c.goldFiles.map((g) => top.indexOf(g) + 1).filter((r) => r > 0);
+      const row: Row = { id: c.id, language: c.language, rank: ranks.length ? Math.min(...ranks) : undefined, goldRanks, top };
       if (c.goldDefinitions.length > 0) {
         const { results } = await retriever.retrieve(c.question, { k: TOP });
         row.defInTop10 = results.some((r) => holdsDefinition(c, r.chunk));
