@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { runAsk } from '../src/core/ask';
 import { Chunker } from '../src/core/chunk';
 import { Indexer } from '../src/core/indexer';
-import { Retriever } from '../src/core/retrieve';
+import { fileLinesOf, Retriever } from '../src/core/retrieve';
 import { LoreStore } from '../src/core/store';
 import { openWorkspaceIndex } from '../src/core/workspaceIndex';
 import type { FakeOllama } from '../test/support/fakeOllama';
@@ -28,8 +28,11 @@ export interface DevSetRow {
   system: string;
   /** File level: Acc@1/5/10 as recall@k, and MRR. */
   files: Metrics;
-  /** Reports whose fix changed a named definition, and the share of them held by a top-10 excerpt / by the prompt. */
-  definitions?: { reports: number; inTop10: number; inPrompt?: number };
+  /**
+   * Reports whose fix changed a named definition, and the share of them held by a top-10 excerpt / by
+   * the prompt (in any form) / by the prompt only as a signature (the definition's line, its body left out).
+   */
+  definitions?: { reports: number; inTop10: number; inPrompt?: number; signatureOnlyInPrompt?: number };
 }
 
 interface CaseResult {
@@ -37,7 +40,8 @@ interface CaseResult {
   fileRank: Record<string, number | undefined>;
   /** Per system: did a top-10 excerpt hold a gold definition; undefined when the fix changed none. */
   defInTop10: Record<string, boolean | undefined>;
-  defInPrompt?: boolean;
+  /** How the prompt held a gold definition: with lines of its body, as its signature alone, or not at all. */
+  defInPrompt?: 'body' | 'signature' | 'no';
 }
 
 export const LORE_LEXICAL = 'Lore lexical';
@@ -74,7 +78,7 @@ export async function runDevSet(cases: DevSetCase[], fake: FakeOllama, options: 
         files: metricsOf(part.map((r) => r.fileRank[system])),
         ...(system === BM25
           ? {}
-          : { definitions: { reports: withDefs.length, inTop10: share((r) => r.defInTop10[system]), ...(system === LORE_LEXICAL ? { inPrompt: share((r) => r.defInPrompt) } : {}) } }),
+          : { definitions: { reports: withDefs.length, inTop10: share((r) => r.defInTop10[system]), ...(system === LORE_LEXICAL ? { inPrompt: share((r) => r.defInPrompt !== 'no'), signatureOnlyInPrompt: share((r) => r.defInPrompt === 'signature') } : {}) } }),
       });
     }
   }
@@ -118,26 +122,34 @@ async function rankCase(c: DevSetCase, retriever: Retriever, system: string, res
   result.defInTop10[system] = results.some((r) => holdsDefinition(c, r.chunk));
 }
 
-/** runAsk as `lore ask` runs it (k 8, num_ctx 8192) against the test server; does a numbered source of the prompt it sent show a gold definition? */
-async function promptHoldsDefinition(c: DevSetCase, retriever: Retriever, fake: FakeOllama): Promise<boolean> {
+/** runAsk as `lore ask` runs it (k 8, num_ctx 8192) against the test server; does a numbered source of the prompt it sent show a gold definition, and more than its signature? */
+async function promptHoldsDefinition(c: DevSetCase, retriever: Retriever, fake: FakeOllama): Promise<'body' | 'signature' | 'no'> {
   fake.requests.length = 0;
   await runAsk({ root: c.root, host: fake.url, model: 'llama3.2', question: c.question, k: ASK_K, retriever, readCurrent: (rel) => readFile(path.join(c.root, rel), 'utf8').catch(() => undefined), onToken: () => {} });
   const answer = fake.requests.find(isAnswerRequest);
   if (!answer) throw new Error('runAsk sent no answer request to the test server');
-  return promptSources(userPromptOf(answer)).some((s) => holdsDefinition(c, s));
+  const holding = promptSources(userPromptOf(answer)).filter((s) => holdsDefinition(c, s));
+  if (holding.length === 0) return 'no';
+  return holding.some((s) => !isSignatureOnly(s)) ? 'body' : 'signature';
+}
+
+/** A source the prompt shows as a definition's signature alone: one line, then the rest of its range left out. */
+function isSignatureOnly(source: { startLine: number; endLine: number; text: string }): boolean {
+  const shown = fileLinesOf(source.startLine, source.text).filter((line) => line !== undefined);
+  return shown.length === 1 && source.endLine > source.startLine;
 }
 
 export function devSetTable(rows: DevSetRow[]): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const lines = [
-    '| Language (reports) | System | Acc@1 | Acc@5 | Acc@10 | MRR | Definition in top-10 excerpts | Definition in ask prompt |',
+    '| Language (reports) | System | Acc@1 | Acc@5 | Acc@10 | MRR | Definition in top-10 excerpts | Definition in ask prompt (of which signature only) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     const d = r.definitions;
     lines.push(
       `| ${r.language} (${r.files.queries}) | ${r.system} | ${pct(r.files.recallAt1)} | ${pct(r.files.recallAt5)} | ${pct(r.files.recallAt10)} | ${r.files.mrr.toFixed(3)} | ` +
-        `${d ? `${pct(d.inTop10)} of ${d.reports}` : ''} | ${d?.inPrompt !== undefined ? pct(d.inPrompt) : ''} |`,
+        `${d ? `${pct(d.inTop10)} of ${d.reports}` : ''} | ${d?.inPrompt !== undefined ? `${pct(d.inPrompt)} (${pct(d.signatureOnlyInPrompt ?? 0)})` : ''} |`,
     );
   }
   return lines.join('\n');

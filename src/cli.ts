@@ -9,7 +9,7 @@ import { docFileCounts, resolveIndexedPath } from './core/files';
 import { locationOf, sourceLabel } from './core/location';
 import { normalizeHost } from './core/ollama';
 import { documentAwareReader } from './core/retrieve';
-import { runAsk } from './core/ask';
+import { MAX_CONTEXT_TOKENS, MIN_CONTEXT_TOKENS, runAsk } from './core/ask';
 import { DEFAULT_CHAT_MODEL, DEFAULT_EMBED_MODEL } from './core/defaults';
 import { searchMode } from './core/searchMode';
 import { defaultStoreDir } from './core/storeLocation';
@@ -20,7 +20,7 @@ import { version as LORE_VERSION } from '../package.json';
 const USAGE = `Usage:
   lore index  <folder> [--docs DIR]... [--store DIR] [--host URL]... [--embed-model NAME] [--no-embed] [--from BUNDLE] [--json]
   lore query  <folder> <question> [--docs DIR]... [-k N] [--store DIR] [--host URL] [--json]
-  lore ask    <folder> <question> [--docs DIR]... [--model NAME] [--host URL] [--store DIR] [-k N] [--rerank]
+  lore ask    <folder> <question> [--docs DIR]... [--model NAME] [--host URL] [--store DIR] [-k N] [--max-context TOKENS] [--rerank]
   lore status <folder> [--docs DIR]... [--store DIR] [--json]
   lore pack   <folder> --out BUNDLE [--store DIR] [--json]
   lore mcp    <folder> [--docs DIR]... [--store DIR] [--host URL] [--read-only]
@@ -43,7 +43,7 @@ class UserError extends Error {}
 const OPTION_SPECS = {
   index: { store: 'string', host: 'string', 'embed-model': 'string', 'no-embed': 'boolean', from: 'string', json: 'boolean', docs: 'string' },
   query: { store: 'string', host: 'string', k: 'string', json: 'boolean', docs: 'string' },
-  ask: { store: 'string', host: 'string', k: 'string', model: 'string', rerank: 'boolean', docs: 'string' },
+  ask: { store: 'string', host: 'string', k: 'string', model: 'string', rerank: 'boolean', docs: 'string', 'max-context': 'string' },
   status: { store: 'string', json: 'boolean', docs: 'string' },
   pack: { store: 'string', out: 'string', json: 'boolean' },
   mcp: { store: 'string', host: 'string', 'read-only': 'boolean', docs: 'string' },
@@ -86,6 +86,10 @@ export function parseCommandLine(argv: string[]): Parsed {
   const hosts = host === undefined ? [] : Array.isArray(host) ? host : [String(host)];
   const values = { ...others, host: hosts[0] } as Parsed['values'];
   if (values.k !== undefined && !/^[1-9]\d{0,3}$/.test(String(values.k))) throw new UsageError(`-k takes a whole number from 1 to 9999, got '${values.k}'`);
+  const maxContext = values['max-context'];
+  if (maxContext !== undefined && !(/^\d{1,7}$/.test(String(maxContext)) && Number(maxContext) >= MIN_CONTEXT_TOKENS && Number(maxContext) <= MAX_CONTEXT_TOKENS)) {
+    throw new UsageError(`--max-context takes a number of tokens from ${MIN_CONTEXT_TOKENS} to ${MAX_CONTEXT_TOKENS}, got '${maxContext}'`);
+  }
   if (cmd === 'pack' && !values.out) throw new UsageError("'lore pack' needs --out FILE");
   for (const h of hosts) {
     try {
@@ -134,7 +138,12 @@ async function main(argv: string[]): Promise<number> {
       case 'query':
         return await runQuery(root, storeDir, host, question!, Number(values.k ?? 8), json, warn);
       case 'ask':
-        return await runAskCommand(root, storeDir, host, question!, (values.model as string) ?? DEFAULT_CHAT_MODEL, Number(values.k ?? 8), values.rerank === true, warn);
+        return await runAskCommand(root, storeDir, host, question!, {
+          model: (values.model as string) ?? DEFAULT_CHAT_MODEL,
+          k: values.k === undefined ? undefined : Number(values.k),
+          maxContextTokens: values['max-context'] === undefined ? undefined : Number(values['max-context']),
+          rerank: values.rerank === true,
+        }, warn);
     }
   } finally {
     await index.close();
@@ -288,7 +297,14 @@ async function runQuery(root: string, storeDir: string, host: string, question: 
   }
 }
 
-async function runAskCommand(root: string, storeDir: string, host: string, question: string, model: string, k: number, rerank: boolean, warn: (l: string) => void): Promise<number> {
+async function runAskCommand(
+  root: string,
+  storeDir: string,
+  host: string,
+  question: string,
+  { model, k, maxContextTokens, rerank }: { model: string; k?: number; maxContextTokens?: number; rerank: boolean },
+  warn: (l: string) => void,
+): Promise<number> {
   const { index } = await openForSearch(root, storeDir, host, warn);
   try {
     const answer = await runAsk({
@@ -297,6 +313,7 @@ async function runAskCommand(root: string, storeDir: string, host: string, quest
       model,
       question,
       k,
+      maxContextTokens,
       retriever: index.retriever,
       rerank,
       readCurrent: readCurrent(root, index),

@@ -4,11 +4,27 @@ import { maskSecrets } from './files';
 import { loadInstructions } from './instructions';
 import { getChatModelInfo, standaloneQuery, streamChat } from './llm';
 import { buildPrompt, type ChatMessage, type PromptInput } from './prompt';
-import { DEFAULT_RERANK_CANDIDATES, rerankWithChatModel, type Retriever } from './retrieve';
+import { candidatesFor, DEFAULT_RERANK_CANDIDATES, rerankWithChatModel, type Retriever } from './retrieve';
 import type { RetrievedChunk } from './types';
 
 /** Large windows cost the user's VRAM; answers rarely need more than this many tokens of context. */
 export const DEFAULT_MAX_CONTEXT_TOKENS = 8192;
+/** The bounds of the window a user may allow (`lore.maxContextTokens`, `--max-context`): Ollama's own default up to 1M. */
+export const MIN_CONTEXT_TOKENS = 2048;
+export const MAX_CONTEXT_TOKENS = 1 << 20;
+/** Sources per answer at the default window; a larger window the user allows holds proportionally more. */
+const SOURCES_AT_DEFAULT_WINDOW = 8;
+const MAX_SOURCES = 32;
+
+/**
+ * How many sources to retrieve for a window of this many tokens: 8 at the default 8192, as many more
+ * as a larger window holds at the same share of it (a bigger budget is only worth its VRAM if it
+ * carries more evidence), at most 32.
+ */
+export function sourcesForWindow(contextWindow: number): number {
+  const scaled = Math.floor((SOURCES_AT_DEFAULT_WINDOW * contextWindow) / DEFAULT_MAX_CONTEXT_TOKENS);
+  return Math.min(MAX_SOURCES, Math.max(SOURCES_AT_DEFAULT_WINDOW, scaled));
+}
 
 export interface AskOptions {
   root: string;
@@ -19,7 +35,8 @@ export interface AskOptions {
   selection?: PromptInput['selection'];
   /** Extra sources placed before retrieved ones (e.g. definitions the selection uses). */
   pinnedSources?: RetrievedChunk[];
-  k: number;
+  /** Sources to retrieve; default: `sourcesForWindow` of the window used. */
+  k?: number;
   retriever: Pick<Retriever, 'retrieve'>;
   /**
    * Let the chat model reorder the top candidates before the prompt is built (setting `lore.rerank`):
@@ -28,6 +45,7 @@ export interface AskOptions {
    */
   rerank?: boolean;
   readCurrent: (path: string) => Promise<string | undefined>;
+  /** The largest window the user allows (default 8192); the model's own context length caps it. */
   maxContextTokens?: number;
   signal?: AbortSignal;
   onSources?: (sources: RetrievedChunk[]) => void;
@@ -43,29 +61,41 @@ export interface AskResult {
 }
 
 export async function runAsk(o: AskOptions): Promise<AskResult> {
+  const allowed = o.maxContextTokens ?? DEFAULT_MAX_CONTEXT_TOKENS;
+  if (!Number.isInteger(allowed) || allowed < MIN_CONTEXT_TOKENS || allowed > MAX_CONTEXT_TOKENS) {
+    throw new RangeError(`maxContextTokens must be a whole number from ${MIN_CONTEXT_TOKENS} to ${MAX_CONTEXT_TOKENS}, got ${allowed}`);
+  }
   const history = o.history ?? [];
   // A selection comes straight from the editor, not through the index: mask it the same way.
   const selection = o.selection && { ...o.selection, text: maskSecrets(o.selection.text).text };
   const [info, instructions] = await Promise.all([getChatModelInfo(o.host, o.model, o.signal), loadInstructions(o.root)]);
-  const contextWindow = Math.min(info.contextLength, o.maxContextTokens ?? DEFAULT_MAX_CONTEXT_TOKENS);
+  const contextWindow = Math.min(info.contextLength, allowed);
+  const k = o.k ?? sourcesForWindow(contextWindow);
   // The same num_ctx as the answer, or Ollama reloads the model between the two calls.
   const searchQuery = await standaloneQuery({ host: o.host, model: o.model, question: o.question, history, signal: o.signal, numCtx: contextWindow });
   const retrievalText = selection ? `${o.question}\n${selection.text}` : o.question;
   const rerank = o.rerank === true && !selection;
   // Reranking picks the k best of a larger pool: what the fusion ranked just below k may be what the question needs.
+  const pool = rerank ? Math.max(k, DEFAULT_RERANK_CANDIDATES) : k;
+  // The next k after the chosen ones go in as signatures while room is left; the candidates are
+  // those of the pool alone, so its ranking is the same as without them.
   // The user's own words are always searched; a rewrite of a follow-up only adds its terms to them.
   const retrieved = await o.retriever.retrieve(retrievalText, {
-    k: rerank ? Math.max(o.k, DEFAULT_RERANK_CANDIDATES) : o.k,
+    k: Math.max(pool, 2 * k),
+    candidates: candidatesFor(pool),
     rewrite: searchQuery === o.question ? undefined : searchQuery,
     signal: o.signal,
     readCurrent: o.readCurrent,
   });
-  const results = rerank
-    ? await rerankWithChatModel({ host: o.host, model: o.model, question: searchQuery, candidates: retrieved.results, keep: o.k, signal: o.signal, numCtx: contextWindow })
-    : retrieved.results;
-  const pinnedKeys = new Set((o.pinnedSources ?? []).map((s) => `${s.chunk.path}:${s.chunk.startLine}`));
-  const sources = [...(o.pinnedSources ?? []), ...results.filter((r) => !pinnedKeys.has(`${r.chunk.path}:${r.chunk.startLine}`))];
-  const prompt = buildPrompt({ question: o.question, sources, history, instructions, contextWindow, selection });
+  const chosen = rerank
+    ? await rerankWithChatModel({ host: o.host, model: o.model, question: searchQuery, candidates: retrieved.results.slice(0, pool), keep: k, signal: o.signal, numCtx: contextWindow })
+    : retrieved.results.slice(0, k);
+  const keyOf = (s: RetrievedChunk) => `${s.chunk.path}:${s.chunk.startLine}`;
+  const pinnedKeys = new Set((o.pinnedSources ?? []).map(keyOf));
+  const sources = [...(o.pinnedSources ?? []), ...chosen.filter((r) => !pinnedKeys.has(keyOf(r)))];
+  const shown = new Set(sources.map(keyOf));
+  const moreSources = retrieved.results.filter((r) => !shown.has(keyOf(r))).slice(0, k);
+  const prompt = buildPrompt({ question: o.question, sources, moreSources, history, instructions, contextWindow, selection });
   o.onInstructions?.(instructions.map((i) => i.path));
   o.onSources?.(prompt.sources);
   const text = await streamChat({ host: o.host, model: o.model, messages: prompt.messages, numCtx: contextWindow, signal: o.signal, onToken: o.onToken });

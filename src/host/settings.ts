@@ -2,6 +2,7 @@
 // user settings or $OLLAMA_HOST, never from a workspace (the setting is application-scoped too).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DEFAULT_MAX_CONTEXT_TOKENS, MAX_CONTEXT_TOKENS, MIN_CONTEXT_TOKENS } from '../core/ask';
 import { DEFAULT_CHAT_MODEL, DEFAULT_EMBED_MODEL } from '../core/defaults';
 import { normalizeHost } from '../core/ollama';
 
@@ -22,6 +23,8 @@ export interface LoreSettings {
   embedConcurrency: number;
   indexingEnabled: boolean;
   rerank: boolean;
+  /** The largest context window (num_ctx) answers may use; the chat model's own length caps it. */
+  maxContextTokens: number;
   /** Absolute docs folders outside the workspace that join every folder's index (user or machine settings only). */
   docFolders: string[];
 }
@@ -60,6 +63,7 @@ export function readSettings(folder?: vscode.WorkspaceFolder): LoreSettings {
     embedConcurrency: clamp(cfg.get<number>('embedConcurrency') ?? 1, 1, 8),
     indexingEnabled: cfg.get<boolean>('indexing.enabled') ?? true,
     rerank: cfg.get<boolean>('rerank') === true,
+    maxContextTokens: clamp(cfg.get<number>('maxContextTokens') ?? DEFAULT_MAX_CONTEXT_TOKENS, MIN_CONTEXT_TOKENS, MAX_CONTEXT_TOKENS),
     // Never from a workspace: a repository must not make Lore read folders outside it.
     docFolders: [...new Set((cfg.inspect<string[]>('docFolders')?.globalValue ?? []).filter((dir) => typeof dir === 'string' && path.isAbsolute(dir)).map((dir) => path.resolve(dir)))],
   };

@@ -22,11 +22,12 @@ async function waitForRequest(what: string, since: number, matches: (r: Recorded
 
 describe('chat view (real VS Code)', function () {
   this.timeout(90_000);
+  let api: LoreApi;
 
   before(async () => {
     const ext = vscode.extensions.getExtension<LoreApi>('lore-dev.lore');
     assert.ok(ext, 'Lore is not loaded');
-    const api = await ext.activate();
+    api = await ext.activate();
     await api.whenIdle();
   });
 
@@ -62,5 +63,22 @@ describe('chat view (real VS Code)', function () {
       await setFakeChat(fakeOllamaUrl(), { tokenDelayMs: 0 });
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     }
+  });
+
+  it('answers within lore.maxContextTokens, read when the question is asked', async () => {
+    const lore = vscode.workspace.getConfiguration('lore');
+    const answerWindows = async (since: number) =>
+      (await observedRequests(fakeOllamaUrl())).requests.slice(since).filter(isAnswerRequest).map((r) => r.body.options?.num_ctx);
+    await lore.update('maxContextTokens', 4096, vscode.ConfigurationTarget.Global);
+    try {
+      const since = (await observedRequests(fakeOllamaUrl())).requests.length;
+      await api.ask('where is inventory kept?');
+      assert.deepEqual(await answerWindows(since), [4096]);
+    } finally {
+      await lore.update('maxContextTokens', undefined, vscode.ConfigurationTarget.Global);
+    }
+    const since = (await observedRequests(fakeOllamaUrl())).requests.length;
+    await api.ask('where is inventory kept?');
+    assert.deepEqual(await answerWindows(since), [8192], "back to the default: the test model's own 8192");
   });
 });

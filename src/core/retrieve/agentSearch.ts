@@ -8,7 +8,7 @@ import type { Retriever } from './retriever';
 /** What an agent reads to decide when to call the tool (also package.json's `modelDescription`; a test keeps them equal). */
 export const SEARCH_TOOL_DESCRIPTION =
   "Search the workspace's code and docs with Lore's local index (hybrid: embeddings plus BM25 over identifiers, kept fresh as files change; secrets masked). " +
-  'Returns numbered excerpts with their file path and line range. ' +
+  'Returns numbered excerpts with their file path and line range; a line "⋮ lines a-b left out" in an excerpt stands for file lines not shown (read the file for them). ' +
   'Prefer it over grep when you do not know the exact name or file: questions in plain words ("where are retries handled?", "how is the config parsed?"), ' +
   'a bug report or error message to find the code involved, or a concept spread over several files. ' +
   'Use grep instead for every occurrence of an exact string. Optional: k (number of excerpts), path (a glob in .gitignore syntax, e.g. "src/**" or "*.py").';

@@ -16,7 +16,6 @@ import { currentTextReader } from '../currentText';
 import { openDocumentSource, type DocumentSource } from './documentSources';
 import { readSettings } from '../settings';
 
-const SOURCES_PER_ANSWER = 8;
 /** Definitions pinned for "Explain with Context": enough for the calls in a typical selection. */
 const MAX_DEFINITIONS = 8;
 const MAX_IDENTIFIERS_LOOKED_UP = 24;
@@ -49,7 +48,7 @@ export class LoreChat implements ChatBackend {
         history: req.history,
         selection: req.selection && { ...req.selection, language: req.selection.language ?? 'plaintext' },
         pinnedSources,
-        k: SOURCES_PER_ANSWER,
+        maxContextTokens: settings.maxContextTokens,
         retriever,
         rerank: settings.rerank,
         readCurrent,

@@ -84,6 +84,16 @@ describe('lore ask', function () {
     assert.deepEqual(ollama.requests.filter(isAnswerRequest).map((r) => r.body.model), ['qwen2.5-coder:7b']);
   });
 
+  it('--max-context lets a long-context model use a larger window (default 8192)', async () => {
+    ollama.addModel({ name: 'long-ctx', kind: 'chat', contextLength: 65536 });
+    const question = 'what does fetchWithRetry do?';
+    const byDefault = await lore(['ask', root, question, '--store', storeDir, '--host', ollama.url, '--model', 'long-ctx']);
+    const allowed = await lore(['ask', root, question, '--store', storeDir, '--host', ollama.url, '--model', 'long-ctx', '--max-context', '32768']);
+    assert.equal(byDefault.code, 0, byDefault.stderr);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.deepEqual(ollama.requests.filter(isAnswerRequest).map((r) => r.body.options?.num_ctx), [8192, 32768]);
+  });
+
   it('exits 1 with a clear message, and no stack trace, when Ollama is unreachable', async () => {
     const run = await lore(['ask', root, 'where is the config file parsed?', '--store', storeDir, '--host', await closedPortUrl()]);
     assert.equal(run.code, 1);

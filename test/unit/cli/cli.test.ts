@@ -101,6 +101,9 @@ describe('lore CLI', function () {
     [['index'], /takes a folder/],
     [['query', '.'], /a folder and a question/],
     [['query', '.', 'q', '-k', 'zero'], /-k takes a whole number/],
+    [['ask', '.', 'q', '--max-context', '1024'], /--max-context takes a number of tokens from 2048/],
+    [['ask', '.', 'q', '--max-context', 'lots'], /--max-context takes a number of tokens/],
+    [['query', '.', 'q', '--max-context', '8192'], /max-context/],
     [['index', '.', '--bogus'], /bogus/],
     [['index', '.', '--host', 'ftp://x'], /scheme|http/i],
   ] as Array<[string[], RegExp]>) {

@@ -2,17 +2,11 @@
 // only adds to them. A real folder indexed by the real pipeline, a real HTTP server speaking
 // Ollama's API whose rewrites are nonsense that matches other files.
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { runAsk } from '../../../src/core/ask';
-import { Chunker } from '../../../src/core/chunk';
-import { Indexer } from '../../../src/core/indexer';
 import type { ChatMessage } from '../../../src/core/prompt';
-import { Retriever } from '../../../src/core/retrieve';
-import { LoreStore } from '../../../src/core/store';
 import { FakeOllama, type RecordedRequest } from '../../support/fakeOllama';
 import { isAnswerRequest, promptSources, userPromptOf } from '../../support/fakeOllamaClient';
-import { makeTempDir, removeDir, writeTree } from '../../support/tempTree';
+import { indexedFolder, type IndexedFolder } from '../../support/indexedFolder';
 
 const HISTORY: ChatMessage[] = [
   { role: 'user', content: 'How are invoices printed?' },
@@ -27,28 +21,18 @@ function isRewriteRequest(request: RecordedRequest): boolean {
 
 describe('runAsk with follow-up questions', function () {
   this.timeout(30_000);
-  let root: string;
-  let storeDir: string;
-  let store: LoreStore;
+  let folder: IndexedFolder;
   let fake: FakeOllama;
 
   before(async () => {
-    root = makeTempDir('lore-ask-followup-');
-    storeDir = makeTempDir('lore-ask-followup-store-');
-    writeTree(root, {
+    folder = await indexedFolder('lore-ask-followup-', {
       'ledger.py': 'def wombat_ledger_reconcile(entries):\n    """Reconciles the marmalade ledger of a wombat."""\n    return sum(e.amount for e in entries)\n',
       'space.py': 'def banana_spaceship_invoice():\n    """Banana spaceship invoice banana spaceship."""\n    return "banana spaceship"\n',
       'printer.py': 'def print_invoice(invoice):\n    """Prints a spaceship invoice on the banana printer."""\n    return str(invoice)\n',
       'jobs.py': 'from ledger import wombat_ledger_reconcile\n\ndef nightly():\n    return wombat_ledger_reconcile([])\n',
     });
-    store = await LoreStore.open(storeDir);
-    await new Indexer({ root, store, chunker: await Chunker.create(), maxFileBytes: 1 << 20 }).syncAll();
   });
-  after(async () => {
-    await store.close();
-    removeDir(root);
-    removeDir(storeDir);
-  });
+  after(() => folder.dispose());
 
   beforeEach(async () => {
     fake = await FakeOllama.start();
@@ -60,14 +44,14 @@ describe('runAsk with follow-up questions', function () {
 
   async function ask(question: string): Promise<{ sources: string[]; rewrites: number }> {
     await runAsk({
-      root,
+      root: folder.root,
       host: fake.url,
       model: 'llama3.2',
       question,
       history: HISTORY,
       k: 3,
-      retriever: new Retriever(store),
-      readCurrent: (rel) => fs.readFile(path.join(root, rel), 'utf8').catch(() => undefined),
+      retriever: folder.retriever(),
+      readCurrent: folder.readCurrent,
       onToken: () => {},
     });
     const answer = fake.requests.find(isAnswerRequest)!;

@@ -1,16 +1,10 @@
 // runAsk with and without `rerank`: a real folder indexed lexically by the real pipeline, answered by
 // a real HTTP server speaking Ollama's API. What reaches the answer's prompt is what the rerank chose.
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { runAsk, type AskOptions } from '../../../src/core/ask';
-import { Chunker } from '../../../src/core/chunk';
-import { Indexer } from '../../../src/core/indexer';
-import { Retriever } from '../../../src/core/retrieve';
-import { LoreStore } from '../../../src/core/store';
 import { FakeOllama, type RecordedRequest } from '../../support/fakeOllama';
 import { isAnswerRequest, observedRequests, promptSources, userPromptOf } from '../../support/fakeOllamaClient';
-import { makeTempDir, removeDir, writeTree } from '../../support/tempTree';
+import { indexedFolder, type IndexedFolder } from '../../support/indexedFolder';
 
 const QUESTION = 'how are failed requests retried?';
 
@@ -21,19 +15,15 @@ function isRerankRequest(request: RecordedRequest): boolean {
 
 describe('runAsk with the chat-model rerank', function () {
   this.timeout(30_000);
-  let root: string;
-  let storeDir: string;
-  let store: LoreStore;
+  let folder: IndexedFolder;
   let fake: FakeOllama;
   /** The candidates the rerank prompt showed, in order, by path. */
   let rerankShown: string[];
 
   before(async () => {
-    root = makeTempDir('lore-ask-rerank-');
-    storeDir = makeTempDir('lore-ask-rerank-store-');
     // Five files that all match the question, each its own excerpt.
-    writeTree(
-      root,
+    folder = await indexedFolder(
+      'lore-ask-rerank-',
       Object.fromEntries(
         ['alpha', 'bravo', 'charlie', 'delta', 'echo'].map((name, i) => [
           `lib/${name}.ts`,
@@ -41,15 +31,8 @@ describe('runAsk with the chat-model rerank', function () {
         ]),
       ),
     );
-    store = await LoreStore.open(storeDir);
-    const indexer = new Indexer({ root, store, chunker: await Chunker.create(), maxFileBytes: 1 << 20 });
-    await indexer.syncAll();
   });
-  after(async () => {
-    await store.close();
-    removeDir(root);
-    removeDir(storeDir);
-  });
+  after(() => folder.dispose());
 
   beforeEach(async () => {
     fake = await FakeOllama.start();
@@ -67,22 +50,23 @@ describe('runAsk with the chat-model rerank', function () {
 
   function ask(extra: Partial<AskOptions> = {}) {
     return runAsk({
-      root,
+      root: folder.root,
       host: fake.url,
       model: 'llama3.2',
       question: QUESTION,
       k: 2,
-      retriever: new Retriever(store),
-      readCurrent: (rel) => fs.readFile(path.join(root, rel), 'utf8').catch(() => undefined),
+      retriever: folder.retriever(),
+      readCurrent: folder.readCurrent,
       onToken: () => {},
       ...extra,
     });
   }
 
+  /** The sources the answer's prompt shows whole (the next-best follow as signatures only). */
   function answerSourcePaths(requests: RecordedRequest[]): string[] {
     const answers = requests.filter(isAnswerRequest);
     assert.equal(answers.length, 1);
-    return promptSources(userPromptOf(answers[0])).map((s) => s.path);
+    return promptSources(userPromptOf(answers[0])).filter((s) => !/ left out$/.test(s.text)).map((s) => s.path);
   }
 
   it('off (the default): no rerank request, and the answer gets the top k of retrieval', async () => {
@@ -90,9 +74,9 @@ describe('runAsk with the chat-model rerank', function () {
     const { requests } = await observedRequests(fake.url);
     assert.equal(requests.filter(isRerankRequest).length, 0);
     assert.deepEqual(requests.map((r) => r.path), ['/api/show', '/api/chat']);
-    const retrieved = (await new Retriever(store).retrieve(QUESTION, { k: 2 })).results.map((r) => r.chunk.path);
+    const retrieved = (await folder.retriever().retrieve(QUESTION, { k: 2 })).results.map((r) => r.chunk.path);
     assert.deepEqual(answerSourcePaths(requests), retrieved);
-    assert.deepEqual(result.sources.map((s) => s.chunk.path), retrieved);
+    assert.deepEqual(result.sources.slice(0, 2).map((s) => s.chunk.path), retrieved);
   });
 
   it('on: one rerank request over a larger pool, and the answer gets the k it chose, in its order', async () => {
@@ -105,7 +89,8 @@ describe('runAsk with the chat-model rerank', function () {
     assert.equal(rerankShown.length, 5, 'all five matches were candidates, not just k = 2');
     const chosen = [rerankShown[4], rerankShown[3]];
     assert.deepEqual(answerSourcePaths(requests), chosen);
-    assert.deepEqual(result.sources.map((s) => s.chunk.path), chosen);
+    assert.deepEqual(result.sources.slice(0, 2).map((s) => s.chunk.path), chosen);
+    assert.deepEqual(result.sources.slice(2).map((s) => s.chunk.path), rerankShown.slice(0, 2), 'then the signatures of the best it did not choose');
   });
 
   it('on, with a reply it cannot use: the answer gets the retrieval order', async () => {
@@ -113,7 +98,7 @@ describe('runAsk with the chat-model rerank', function () {
     await ask({ rerank: true });
     const { requests } = await observedRequests(fake.url);
     assert.equal(requests.filter(isRerankRequest).length, 1);
-    const retrieved = (await new Retriever(store).retrieve(QUESTION, { k: 2 })).results.map((r) => r.chunk.path);
+    const retrieved = (await folder.retriever().retrieve(QUESTION, { k: 2 })).results.map((r) => r.chunk.path);
     assert.deepEqual(answerSourcePaths(requests), retrieved);
   });
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { buildPrompt, ContextTooSmallError, MESSAGE_OVERHEAD_TOKENS, type ChatMessage, type PromptInput } from '../../../src/core/prompt';
+import { fileLinesOf } from '../../../src/core/retrieve';
 import { estimateTokens } from '../../../src/core/tokens';
 import type { RetrievedChunk } from '../../../src/core/types';
 import { makeChunk, numberedLines } from '../retrieve/memoryIndex';
@@ -185,11 +186,16 @@ describe('buildPrompt', () => {
       return lines.join('\n') || 'x';
     };
 
+    let signaturesSeen = 0;
+    let partsSeen = 0;
     for (let run = 0; run < 200; run++) {
       const contextWindow = pick([1024, 2048, 4096, 8192, int(600, 20_000)]);
       const sources = Array.from({ length: int(0, 12) }, (_, i) => {
         const lines = text(pick([200, 2000, 12_000])).split('\n');
-        return source(`src/f${i}.ts`, int(1, 500), lines, random() < 0.5 ? `sym${i}` : undefined);
+        const symbol = random() < 0.5 ? `Owner.sym${i}` : undefined;
+        // Most definitions show their signature near the top; some pieces do not.
+        if (symbol && random() < 0.7) lines.splice(int(0, Math.min(3, lines.length)), 0, `function sym${i}(a, b) {`);
+        return source(`src/f${i}.ts`, int(1, 500), lines, symbol);
       });
       const history: ChatMessage[] = Array.from({ length: int(0, 10) }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: text(pick([100, 3000])) }));
       const input: PromptInput = {
@@ -213,15 +219,35 @@ describe('buildPrompt', () => {
       }
       assert.equal(built.estimatedTokens, totalTokens(built.messages), label);
       assert.ok(built.estimatedTokens <= contextWindow - reserve, `${label}: ${built.estimatedTokens} tokens`);
-      // Included sources: a subsequence of the input, in rank order, every one but the top whole.
-      let at = -1;
+      // Included sources: each an input source once; whole or in part in rank order, then signatures;
+      // every line shown is the original's line at the number it is shown with.
+      const used = new Set<number>();
+      let lastWhole = -1;
+      let signatures = false;
       for (const [n, s] of built.sources.entries()) {
-        const index = sources.findIndex((candidate, i) => i > at && candidate.chunk.id === s.chunk.id);
-        assert.ok(index > at, `${label}: source ${n + 1} out of order`);
-        if (index > 0) assert.equal(s, sources[index], `${label}: a lower-ranked source was altered`);
-        at = index;
+        const index = sources.findIndex((candidate) => candidate.chunk.id === s.chunk.id);
+        assert.ok(index >= 0 && !used.has(index), `${label}: source ${n + 1} is not one of the input, once`);
+        used.add(index);
+        const isSignature = s !== sources[index] && /^function sym\d+\(a, b\) \{(\n⋮ lines \d+-\d+ left out)?$/.test(s.chunk.text);
+        if (isSignature && index > 0) signatures = true;
+        if (isSignature) signaturesSeen++;
+        else if (s !== sources[index] && /left out/.test(s.chunk.text)) partsSeen++;
+        else {
+          assert.ok(!signatures && index > lastWhole, `${label}: source ${n + 1} out of order`);
+          lastWhole = index;
+        }
+        if (s === sources[index] || index === 0) continue;
+        assert.ok(s.chunk.startLine >= sources[index].chunk.startLine && s.chunk.endLine === sources[index].chunk.endLine, `${label}: source ${n + 1} range`);
+        const original = fileLinesOf(sources[index].chunk.startLine, sources[index].chunk.text);
+        const originalLines = sources[index].chunk.text.split('\n');
+        const shownLines = s.chunk.text.split('\n');
+        fileLinesOf(s.chunk.startLine, s.chunk.text).forEach((line, i) => {
+          if (line === undefined) return;
+          const was = originalLines[original.indexOf(line)];
+          assert.ok(was !== undefined && (was === shownLines[i] || was.trim().startsWith(shownLines[i])), `${label}: source ${n + 1} shows line ${line} as it is not`);
+        });
       }
-      assert.equal(built.droppedSources, sources.length - built.sources.length, label);
+      assert.equal(built.droppedSources, sources.length - used.size, label);
       if (sources.length > 0 && contextWindow - reserve >= 1000) {
         assert.equal(built.sources[0]?.chunk.id, sources[0].chunk.id, `${label}: the top source must survive`);
       }
@@ -229,5 +255,6 @@ describe('buildPrompt', () => {
       assert.deepEqual(keptHistory, history.slice(history.length - keptHistory.length), `${label}: history is a newest-first suffix`);
       assert.ok(userMessage(built.messages).includes('Question: '), label);
     }
+    assert.ok(signaturesSeen > 0 && partsSeen > 0, `the runs showed ${signaturesSeen} signatures and ${partsSeen} parts`);
   });
 });

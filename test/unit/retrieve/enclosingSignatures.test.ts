@@ -66,13 +66,16 @@ describe('Retriever, enclosing signatures of a piece of a long declaration', fun
     assert.doesNotMatch(piece.chunk.text, /⋮|def settle/);
   });
 
-  it('keeps the right end line when the prompt shortens such an excerpt', async () => {
+  it('keeps the end line true when the prompt shortens such an excerpt: shown last, or marked as left out up to it', async () => {
     const { results } = await new Retriever(store).retrieve('reconcile_wombat_ledger', { k: 1 });
     const { sources } = buildPrompt({ question: 'Where is the wombat ledger reconciled?', sources: results, history: [], contextWindow: 700, reserveForAnswer: 0 });
     const [shortened] = sources;
+    assert.ok(shortened.chunk.text.length < results[0].chunk.text.length);
+    const lastLine = shortened.chunk.text.replace(/\n… \[truncated\]$/, '').split('\n').at(-1)!;
+    const marker = /^⋮ lines (\d+)-(\d+) left out$/.exec(lastLine);
     const shown = fileLinesOf(shortened.chunk.startLine, shortened.chunk.text.replace(/\n… \[truncated\]$/, '')).filter((l) => l !== undefined);
-    assert.equal(shortened.chunk.endLine, shown[shown.length - 1]);
-    assert.ok(shortened.chunk.endLine < results[0].chunk.endLine);
+    assert.equal(shortened.chunk.endLine, marker ? Number(marker[2]) : shown[shown.length - 1]);
+    assert.ok(shown.length < results[0].chunk.text.split('\n').length);
   });
 });
 
