@@ -4,7 +4,7 @@ import { maskSecrets } from './files';
 import { loadInstructions } from './instructions';
 import { getChatModelInfo, standaloneQuery, streamChat } from './llm';
 import { buildPrompt, type ChatMessage, type PromptInput } from './prompt';
-import { candidatesFor, DEFAULT_RERANK_CANDIDATES, rerankWithChatModel, type Retriever } from './retrieve';
+import { DEFAULT_RERANK_CANDIDATES, rerankWithChatModel, type Retriever } from './retrieve';
 import type { RetrievedChunk } from './types';
 
 /** Large windows cost the user's VRAM; answers rarely need more than this many tokens of context. */
@@ -76,26 +76,19 @@ export async function runAsk(o: AskOptions): Promise<AskResult> {
   const retrievalText = selection ? `${o.question}\n${selection.text}` : o.question;
   const rerank = o.rerank === true && !selection;
   // Reranking picks the k best of a larger pool: what the fusion ranked just below k may be what the question needs.
-  const pool = rerank ? Math.max(k, DEFAULT_RERANK_CANDIDATES) : k;
-  // The next k after the chosen ones go in as signatures while room is left; the candidates are
-  // those of the pool alone, so its ranking is the same as without them.
   // The user's own words are always searched; a rewrite of a follow-up only adds its terms to them.
   const retrieved = await o.retriever.retrieve(retrievalText, {
-    k: Math.max(pool, 2 * k),
-    candidates: candidatesFor(pool),
+    k: rerank ? Math.max(k, DEFAULT_RERANK_CANDIDATES) : k,
     rewrite: searchQuery === o.question ? undefined : searchQuery,
     signal: o.signal,
     readCurrent: o.readCurrent,
   });
-  const chosen = rerank
-    ? await rerankWithChatModel({ host: o.host, model: o.model, question: searchQuery, candidates: retrieved.results.slice(0, pool), keep: k, signal: o.signal, numCtx: contextWindow })
-    : retrieved.results.slice(0, k);
-  const keyOf = (s: RetrievedChunk) => `${s.chunk.path}:${s.chunk.startLine}`;
-  const pinnedKeys = new Set((o.pinnedSources ?? []).map(keyOf));
-  const sources = [...(o.pinnedSources ?? []), ...chosen.filter((r) => !pinnedKeys.has(keyOf(r)))];
-  const shown = new Set(sources.map(keyOf));
-  const moreSources = retrieved.results.filter((r) => !shown.has(keyOf(r))).slice(0, k);
-  const prompt = buildPrompt({ question: o.question, sources, moreSources, history, instructions, contextWindow, selection });
+  const results = rerank
+    ? await rerankWithChatModel({ host: o.host, model: o.model, question: searchQuery, candidates: retrieved.results, keep: k, signal: o.signal, numCtx: contextWindow })
+    : retrieved.results;
+  const pinnedKeys = new Set((o.pinnedSources ?? []).map((s) => `${s.chunk.path}:${s.chunk.startLine}`));
+  const sources = [...(o.pinnedSources ?? []), ...results.filter((r) => !pinnedKeys.has(`${r.chunk.path}:${r.chunk.startLine}`))];
+  const prompt = buildPrompt({ question: o.question, sources, history, instructions, contextWindow, selection });
   o.onInstructions?.(instructions.map((i) => i.path));
   o.onSources?.(prompt.sources);
   const text = await streamChat({ host: o.host, model: o.model, messages: prompt.messages, numCtx: contextWindow, signal: o.signal, onToken: o.onToken });

@@ -2,7 +2,7 @@ export { extractQueryTerms, lexicalQueryFor, lexicalQueryWithRewrite, namedSymbo
 export { definitionsNamedIn, promoteDefinitions, DEFINITION_RANK, type Definition } from './definitions';
 export { reciprocalRankFusion, mergeNeighbours, mergeNeighbourGroups, DEFAULT_RRF_K, DEFAULT_MAX_GAP_LINES, type HitSource } from './fusion';
 export { checkFreshness, freshVersions } from './freshness';
-export { Retriever, candidatesFor, MEANINGLESS_VECTOR_SHARE, type FusionSettings, type RetrieveOptions, type RetrieveResult, type RankFilesOptions, type RankFilesResult } from './retriever';
+export { Retriever, MEANINGLESS_VECTOR_SHARE, type FusionSettings, type RetrieveOptions, type RetrieveResult, type RankFilesOptions, type RankFilesResult } from './retriever';
 export { aggregateByFile, FILE_SUPPORT_DECAY, type FileHit } from './fileRanking';
 export { fileKindOf, kindWeights, weighByFileKind, type FileKind } from './fileKind';
 export { rerankWithChatModel, DEFAULT_RERANK_CANDIDATES, DEFAULT_RERANK_TIMEOUT_MS, type RerankOptions } from './rerank';

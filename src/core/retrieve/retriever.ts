@@ -66,11 +66,6 @@ const MAX_EMBED_QUERY_CHARS = 4000;
 /** Share of its weight a vector ranking keeps when its model fails the meaning probe (embeddingProbe.ts). */
 export const MEANINGLESS_VECTOR_SHARE = 0.25;
 
-/** How many hits are searched for the k best results: merging neighbours needs some beyond k, and re-weighing many more (MIN_CANDIDATES). */
-export function candidatesFor(k: number): number {
-  return Math.max(MIN_CANDIDATES, 4 * k);
-}
-
 export class Retriever {
   constructor(
     private readonly index: SearchIndex,
@@ -90,7 +85,7 @@ export class Retriever {
   async retrieve(question: string, options: RetrieveOptions): Promise<RetrieveResult> {
     const { k, signal, readCurrent } = options;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
-    const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? candidatesFor(k), signal);
+    const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(MIN_CANDIDATES, 4 * k), signal);
     const { pathFilter } = options;
     const groups = mergeNeighbourGroups(pathFilter ? fused.filter((r) => pathFilter(r.chunk.path)) : fused, this.index);
     const top = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);

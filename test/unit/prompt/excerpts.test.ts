@@ -72,38 +72,29 @@ describe('prompt excerpts', () => {
     assert.equal(signatureOnly(source('a.ts', 1, ['  return total;', '}'], 'sumAll')), undefined, 'a piece without its signature');
   });
 
-  it('buildPrompt: a source over its share of the room goes in as the part the question is about', () => {
-    const method = longMethod();
-    const built = buildPrompt({ question, sources: [method], history: [], contextWindow: 2048 });
-    assert.equal(built.sources.length, 1);
-    assert.ok(built.sources[0].chunk.text.length < method.chunk.text.length / 3);
-    assert.ok(built.sources[0].chunk.text.includes('self.max_backoff'));
-    const [shown] = promptSources(built.messages.at(-1)!.content);
-    assert.deepEqual([shown.startLine, shown.endLine], [41, 240]);
-    assert.match(built.messages[0].content, /left out" stands for lines you were not shown/);
-  });
-
-  it('buildPrompt: the next-best definitions go in as signatures, numbered after the sources', () => {
-    const whole = source('client/session.py', 1, ['def retry_later(request):', '    return queue.put(request)'], 'retry_later');
-    const more = Array.from({ length: 12 }, (_, i) => source(`client/m${i}.py`, 10, [`def backoff_${i}(attempt):`, '    return attempt * 2', '    # more'], `backoff_${i}`));
-    const built = buildPrompt({ question, sources: [whole], moreSources: more, history: [], contextWindow: 8192 });
+  it('buildPrompt: a definition with no room even for a part goes in as its signature, numbered in rank order', () => {
+    const top = source('client/top.py', 1, Array.from({ length: 400 }, (_, i) => `top_${i} = retry(backoff_${i})`), 'top');
+    const small = source('client/a.py', 5, ['def retry_later(request):', '    return queue.put(request)'], 'retry_later');
+    const defined = source('client/retry.py', 20, ['def compute_delay(attempt):', ...Array.from({ length: 300 }, (_, i) => `    step_${i} = attempt * ${i}`)], 'compute_delay');
+    const built = buildPrompt({ question, sources: [top, defined, small], history: [], contextWindow: 2048 });
     const shown = promptSources(built.messages.at(-1)!.content);
-    assert.equal(shown.length, 9, 'the source and 8 signatures at most');
-    assert.deepEqual(shown[0], { n: 1, path: 'client/session.py', startLine: 1, endLine: 2, text: whole.chunk.text });
-    assert.deepEqual(shown[1], { n: 2, path: 'client/m0.py', startLine: 10, endLine: 12, text: 'def backoff_0(attempt):\n⋮ lines 11-12 left out' });
-    assert.deepEqual(built.sources.map((s) => s.chunk.path), ['client/session.py', ...more.slice(0, 8).map((s) => s.chunk.path)]);
+    assert.deepEqual(shown.map((s) => [s.n, s.path]), [[1, 'client/top.py'], [2, 'client/retry.py'], [3, 'client/a.py']]);
+    assert.equal(shown[1].text, 'def compute_delay(attempt):\n⋮ lines 21-320 left out');
+    assert.deepEqual([shown[1].startLine, shown[1].endLine], [20, 320]);
+    assert.equal(shown[2].text, small.chunk.text, 'a later source that fits whole is not crowded out by the long one');
     assert.equal(built.droppedSources, 0);
   });
 
   it('buildPrompt: sources too long for the window go in by their relevant parts rather than being left out', () => {
     const long = (path: string, prefix: string) =>
       source(path, 1, Array.from({ length: 2000 }, (_, i) => (i === 1500 ? 'delay = min(delay, max_backoff)' : `${prefix}_${i} = step(${i})`)), prefix);
+    const top = source('client/top.py', 1, ['def wait_between_retries(attempt):', '    return backoff(attempt)'], 'wait_between_retries');
     const [a, b] = [long('client/a.py', 'a'), long('client/b.py', 'b')];
-    const built = buildPrompt({ question, sources: [a, b], history: [], contextWindow: 1024, reserveForAnswer: 0 });
+    const built = buildPrompt({ question, sources: [top, a, b], history: [], contextWindow: 1024, reserveForAnswer: 0 });
     assert.ok(built.estimatedTokens <= 1024);
-    assert.deepEqual(built.sources.map((s) => s.chunk.path), ['client/a.py', 'client/b.py']);
-    for (const [i, s] of built.sources.entries()) {
-      assert.ok(s.chunk.text.includes('delay = min(delay, max_backoff)'), `source ${i + 1} shows the line about the question`);
+    assert.deepEqual(built.sources.map((s) => s.chunk.path), ['client/top.py', 'client/a.py', 'client/b.py']);
+    for (const [i, s] of built.sources.slice(1).entries()) {
+      assert.ok(s.chunk.text.includes('delay = min(delay, max_backoff)'), `source ${i + 2} shows the line about the question`);
       assert.ok(fileLinesOf(s.chunk.startLine, s.chunk.text).includes(1501));
       assertTrueLines(s, [a, b][i]);
     }
