@@ -25,7 +25,7 @@ interface WithRewrite {
 
 export interface RetrieveOptions extends WithRewrite {
   k: number;
-  /** Hits taken from each ranking before fusion; default max(200, 4k). */
+  /** Hits taken from each ranking before fusion; default max(20, 4k) (the lexical one takes at least 200). */
   candidates?: number;
   signal?: AbortSignal;
   /** Current text of a file (unsaved buffer first, then disk); enables the freshness check. */
@@ -36,7 +36,7 @@ export interface RetrieveOptions extends WithRewrite {
 
 export interface RankFilesOptions extends WithRewrite {
   k: number;
-  /** Chunk hits taken from each ranking before they are grouped by file; default max(200, 10k). */
+  /** Chunk hits taken from each ranking before they are grouped by file; default max(100, 10k) (the lexical one takes at least 200). */
   candidates?: number;
   signal?: AbortSignal;
 }
@@ -52,15 +52,17 @@ export interface RetrieveResult {
 }
 
 /**
- * Chunk hits taken from each ranking, at least, before they are re-weighed and grouped. For files: a
+ * Lexical hits taken, at least, before they are re-weighed and grouped. For files: a
  * file's further matching chunks are its evidence (fileRanking.ts) and a report's dozens of terms
  * spread its matches deep; at 100 many were cut off (dev set Acc@5 72.5% -> 76.9% at 200, none
  * lost from the top 5; corpora file recall@5 91.0% -> 91.3%). For excerpts: a test's or guide's hit
  * weighs half (fileKind.ts), which by rank ties it with a code hit some 60 + 2r ranks below it, so
  * the code a report is about must be in the pool to move up (at 20 it was not: dev set definition
- * in the top 10 excerpts 55 -> 63 of 87 at 200).
+ * in the top 10 excerpts 55 -> 63 of 87 at 200). The lexical search is cheap at any depth; the
+ * vector search keeps its own pool (`candidates`): each of its hits costs an exact rescoring read
+ * from the shards, and no measured gain asked for more.
  */
-const MIN_CANDIDATES = 200;
+const MIN_LEXICAL_CANDIDATES = 200;
 /** A pasted log or file is embedded by its head: the question and the top of a stack trace. */
 const MAX_EMBED_QUERY_CHARS = 4000;
 /** Share of its weight a vector ranking keeps when its model fails the meaning probe (embeddingProbe.ts). */
@@ -85,7 +87,7 @@ export class Retriever {
   async retrieve(question: string, options: RetrieveOptions): Promise<RetrieveResult> {
     const { k, signal, readCurrent } = options;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
-    const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(MIN_CANDIDATES, 4 * k), signal);
+    const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(20, 4 * k), signal);
     const { pathFilter } = options;
     const groups = mergeNeighbourGroups(pathFilter ? fused.filter((r) => pathFilter(r.chunk.path)) : fused, this.index);
     const top = readCurrent ? await this.freshTop(groups, k, readCurrent, signal) : groups.slice(0, k).map((g) => g.merged);
@@ -99,7 +101,7 @@ export class Retriever {
   async rankFiles(question: string, options: RankFilesOptions): Promise<RankFilesResult> {
     const { k, signal } = options;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
-    const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(MIN_CANDIDATES, 10 * k), signal);
+    const { mode, fused } = await this.search(question, options.rewrite, options.candidates ?? Math.max(100, 10 * k), signal);
     return { mode, files: aggregateByFile(fused).slice(0, k) };
   }
 
@@ -116,7 +118,7 @@ export class Retriever {
 
     const vectorHits = canEmbed ? await this.vectorHits(text, candidates, signal) : undefined;
     signal?.throwIfAborted();
-    const lexicalHits = this.index.lexicalSearch(lexicalQuery, candidates);
+    const lexicalHits = this.index.lexicalSearch(lexicalQuery, Math.max(MIN_LEXICAL_CANDIDATES, candidates));
     // Chunks that define what the question names rank with the best matches, found by either search or not.
     const definitions = definitionsNamedIn(own, this.index);
     const promote = (hits: RetrievedChunk[]) => promoteDefinitions(hits, definitions, (chunk, score) => ({ chunk, score, via: ['lexical' as const] }));
