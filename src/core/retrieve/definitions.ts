@@ -5,13 +5,14 @@
 // chunk's text declares it) and ranked with the best textual matches. A name defined in many
 // places (`__init__`, `parse`) says nothing about where to look and is left out.
 import type { Chunk, SearchHit, SearchIndex } from '../types';
+import { originalsOfCopies } from './copies';
 import { fileKindOf } from './fileKind';
 import { namedSymbols } from './queryTerms';
 
 /** Names looked up per question: the first ones (frames, identifiers) carry the signal. */
 const MAX_NAMES = 12;
 /** Chunks searched per name: the definition matches the name in its symbol and signature, so it ranks early. */
-const NAME_CANDIDATES = 40;
+const NAME_CANDIDATES = 100;
 /** A name defined in more than one file, or more often than this in it (overloads), is too common to point anywhere. */
 const MAX_DEFINITIONS = 2;
 /** Data and markup files hold keys, not definitions (`black = ...` in a pyproject.toml). */
@@ -59,8 +60,11 @@ export function definitionsNamedIn(question: string, index: SearchIndex): Map<st
       const m = pattern.exec(hit.chunk.text);
       if (m) defining.push({ hit, line: hit.chunk.startLine + lineIndexAt(hit.chunk.text, m.index + m[0].search(/\S/)) });
     }
-    if (defining.length > MAX_DEFINITIONS || new Set(defining.map((d) => d.hit.chunk.path)).size > 1) continue;
-    for (const { hit, line } of defining) if (!found.has(hit.chunk.id)) found.set(hit.chunk.id, { chunk: hit.chunk, name, line });
+    // Copies of a definition in bundles (`moment.js`, `min/`) are one definition, in its source file.
+    const copies = originalsOfCopies(defining.map((d) => d.hit.chunk), index);
+    const originals = defining.filter((d) => !copies.has(d.hit.chunk.id));
+    if (originals.length > MAX_DEFINITIONS || new Set(originals.map((d) => d.hit.chunk.path)).size > 1) continue;
+    for (const { hit, line } of originals) if (!found.has(hit.chunk.id)) found.set(hit.chunk.id, { chunk: hit.chunk, name, line });
   }
   return found;
 }

@@ -71,6 +71,15 @@ const PYTHON_TRACEBACK_HEADER = /^[ \t]*Traceback \(most recent call last\):?/gm
 const JS_FRAME = /^[ \t]*at (?:async |new )?([\w$.<>]{1,120}) [(\[]([^)\]\n]{0,400})[^\n]*/gm;
 /** Numbers, hex addresses and hashes from logs: never a search term. */
 const NOISE_WORD = /^(?:\d{1,2}|\d{5,}|0x[0-9a-f]+|(?=[0-9a-f]*\d)[0-9a-f]{8,})$/;
+/**
+ * A link: `https://play.vuejs.org/#eNp9...`, an issue or a docs page. Its host and query words
+ * (`https`, `github`, `vuejs`) match changelogs and docs that link the same sites, and a playground
+ * link's encoded state splits into dozens of random "identifiers"; it names no code. Only a link to
+ * a file of a repository (`.../blob/<ref>/src/x.ts`) says where to look: its path is kept.
+ */
+const URL = /\b(?:https?:\/\/|www\.)[^\s<>()[\]{}"'`]+/gi;
+const REPOSITORY_FILE = /\/(?:blob|tree|raw)\/[^/]+\/([^?#]+)/;
+
 /** A question this long is a report or a paste (its first line is its title), not a question typed in chat. */
 const REPORT_MIN_CHARS = 300;
 
@@ -206,7 +215,9 @@ interface Analysis extends QueryTerms {
 
 function analyze(question: string): Analysis {
   // `src/a.ts:12:5` and `loader:1105:14`: positions are not search terms.
-  let text = (typeof question === 'string' ? question : '').replace(/(?<=[\w)])(?::\d+){1,2}\b/g, ' ');
+  let text = (typeof question === 'string' ? question : '')
+    .replace(URL, (url) => ` ${REPOSITORY_FILE.exec(url)?.[1] ?? ''} `)
+    .replace(/(?<=[\w)])(?::\d+){1,2}\b/g, ' ');
   // Sets keep first-seen order, so earlier (usually more relevant) terms lead.
   const quoted = new Set<string>();
   const identifiers = new Set<string>();

@@ -6,6 +6,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { fileLinesOf } from '../../../src/core/retrieve';
 import { assertCliBuilt, CLI, closedPortUrl, lore, REPO } from '../../support/cli';
 import { makeTempDir, removeDir, writeTree } from '../../support/tempTree';
 
@@ -67,8 +68,12 @@ async function whenIndexed(server: Server): Promise<Record<string, unknown>> {
 }
 
 /** The lines a result claims, read from the file on disk. */
+/** The file's lines as the result shows them: an excerpt with enclosing signatures marks the lines it leaves out (`⋮ lines a-b left out`). */
 function linesOnDisk(root: string, r: SearchResult): string {
-  return readFileSync(path.join(root, r.path), 'utf8').split('\n').slice(r.startLine - 1, r.endLine).join('\n');
+  const file = readFileSync(path.join(root, r.path), 'utf8').split('\n');
+  const shown = fileLinesOf(r.startLine, r.text);
+  assert.equal(shown.at(-1), r.endLine, `${r.path}:${r.startLine}-${r.endLine} does not end where it says`);
+  return shown.map((line, i) => (line === undefined ? r.text.split('\n')[i] : file[line - 1])).join('\n');
 }
 
 describe('lore mcp (MCP over stdio, official SDK client)', function () {

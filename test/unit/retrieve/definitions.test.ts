@@ -65,6 +65,25 @@ describe('definitionsNamedIn', () => {
     assert.equal(definitionsNamedIn('`loadFile` fails', idx).size, 0);
   });
 
+  it('takes copies of a definition in a bundle for one definition, in its source file', () => {
+    const idx = new MemoryIndex();
+    const body = ['function fromNow(withoutSuffix) {', '  if (!this.isValid()) return invalidDate();', '  return this.from(createLocal(), withoutSuffix);', '}'];
+    idx.add(makeChunk('src/lib/from.js', 1, ['import { createLocal } from "./local";', ...body.map((l, i) => (i === 0 ? `export ${l}` : l))], { language: 'javascript' }));
+    for (const bundle of ['moment.js', 'min/moment.min.js']) {
+      idx.add(makeChunk(bundle, 500, body.map((l) => `    ${l}`), { language: 'javascript' }));
+      for (let i = 0; i < 3; i++) idx.add(makeChunk(bundle, 10 * i + 1, [`function part${i}() {}`], { language: 'javascript' }));
+    }
+    const found = [...definitionsNamedIn('`fromNow` ignores an invalid date', idx).values()];
+    assert.deepEqual(found.map((d) => [d.chunk.path, d.line]), [['src/lib/from.js', 2]]);
+  });
+
+  it('finds a definition past the many tests that call the name more often than it is declared', () => {
+    const idx = new MemoryIndex();
+    for (let i = 0; i < 60; i++) idx.add(makeChunk(`test/locale/l${i}.js`, 1, [`assert.equal(m.fromNow(), "${i}");`], { language: 'javascript' }));
+    idx.add(makeChunk('src/lib/from.js', 1, ['export function fromNow(withoutSuffix) {', '  return this.from(now(), withoutSuffix);', '}'], { language: 'javascript' }));
+    assert.deepEqual([...definitionsNamedIn('`fromNow` is wrong', idx).values()].map((d) => d.chunk.path), ['src/lib/from.js']);
+  });
+
   it('ignores a name defined in several files: it points nowhere', () => {
     assert.equal(definitionsNamedIn('`__init__` of `Config` fails', index()).size, 1);
     assert.deepEqual([...definitionsNamedIn('`__init__` fails', index()).values()], []);

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { fileKindOf, kindWeights, Retriever } from '../../../src/core/retrieve';
 import { makeChunk, MemoryIndex } from './memoryIndex';
+import { REPORT_BODY } from './reportText';
 
 describe('fileKindOf', () => {
   it('tells test files by folder or name, in Python and JavaScript layouts', () => {
@@ -41,5 +42,16 @@ describe('Retriever, file kinds', () => {
     const question = '`sqlparse.split()` fails to split BEGIN TRANSACTION; DELETE FROM t; END TRANSACTION;';
     const { files } = await new Retriever(index).rankFiles(question, { k: 2 });
     assert.deepEqual(files.map((f) => f.path), ['sqlparse/engine/statement_splitter.py', 'tests/test_split.py']);
+  });
+
+  it("finds a report's code excerpt ranked below dozens of test chunks that repeat the report more (retrieve)", async () => {
+    // 59 test chunks match all three words, the code one match two and ranks 60th: at half weight
+    // the tests score below it, but only a pool that reaches it lets it move up.
+    const index = new MemoryIndex();
+    for (let i = 0; i < 59; i++) index.add(makeChunk(`test/cart${i}.test.js`, 1, [`cart coupon total ${i}`]));
+    index.add(makeChunk('src/cart.js', 1, ['function applyCoupon(cart) {', '  return cart.total;', '}']));
+    const report = `Cart coupon total is wrong\n\n${REPORT_BODY}`;
+    const { results } = await new Retriever(index).retrieve(report, { k: 5 });
+    assert.equal(results[0]?.chunk.path, 'src/cart.js', results.map((r) => r.chunk.path).join(' '));
   });
 });

@@ -60,6 +60,19 @@ describe('Retriever.rankFiles', () => {
     assert.deepEqual((await retriever.rankFiles('parse token stream cache flush retry', { k: 2 })).files.map((f) => f.path), ['src/long.ts', 'src/spread.ts']);
   });
 
+  it("counts a report's matching chunks deep in the ranking (past the 100th) as its file's evidence", async () => {
+    // Both files match all three words once; target.ts also matches at rank 153, after 150 other
+    // files' chunks: with 100 candidates that second chunk is cut off and competitor.ts, first by
+    // order, wins.
+    const index = new MemoryIndex();
+    index.add(makeChunk('src/competitor.ts', 1, ['scheduler queue flush']));
+    index.add(makeChunk('src/target.ts', 1, ['scheduler queue flush']));
+    for (let i = 0; i < 150; i++) index.add(makeChunk(`src/other${i}.ts`, 1, [`queue ${i}`]));
+    index.add(makeChunk('src/target.ts', 50, ['flush again']));
+    const report = `scheduler queue flush\n\n${REPORT_BODY}`;
+    assert.deepEqual((await new Retriever(index).rankFiles(report, { k: 2 })).files.map((f) => f.path), ['src/target.ts', 'src/competitor.ts']);
+  });
+
   it('fuses the vector ranking in when the question can be embedded', async () => {
     const index = new MemoryIndex();
     index.add(makeChunk('a.ts', 1, ['alpha']), [1, 0]);

@@ -122,6 +122,18 @@ describe('lexicalQueryFor', () => {
     assert.ok(words.includes('failed'));
   });
 
+  it("drops links (a playground's encoded state, hosts, issue pages) but keeps the file path of a repository link", () => {
+    const report =
+      'Modifier handler breaks in a loop\n\nSee https://play.vuejs.org/#eNp9U01v1DAQ/SuDL9mVSiIEp212BVSVgAMgQOKAOaTZSerWsS3b2a4U5b93bCfpblX1Fs and ' +
+      '[the docs](https://vuejs.org/guide/essentials/event-handling.html?x=1), www.example.com/page, and ' +
+      'https://github.com/vuejs/core/blob/main/packages/runtime-dom/src/directives/vOn.ts#L12 where withModifiers runs.';
+    const terms = extractQueryTerms(report);
+    assert.deepEqual(terms.paths, ['packages/runtime-dom/src/directives/vOn.ts']);
+    assert.deepEqual(terms.identifiers, ['withModifiers']);
+    for (const noise of ['https', 'play', 'vuejs', 'org', 'github', 'guide', 'example', 'www']) assert.ok(!terms.keywords.includes(noise), noise);
+    assert.ok(terms.keywords.includes('docs'), 'the text of a markdown link stays');
+  });
+
   it('drops blobs (base64, minified lines) instead of letting them fill the query', () => {
     const blob = 'QUJD'.repeat(25_000);
     assert.equal(lexicalQueryFor(blob), '');
