@@ -1,4 +1,5 @@
 // Combining the vector and lexical rankings, then turning adjacent hits into one readable excerpt.
+import { compareCodeUnits } from '../compare';
 import { chunkId, contentHash } from '../hash';
 import type { Chunk, RetrievedChunk, SearchHit, SearchIndex } from '../types';
 
@@ -47,9 +48,9 @@ export function reciprocalRankFusion(
       (a, b) =>
         b.score - a.score ||
         a.bestRank - b.bestRank ||
-        compareStrings(a.chunk.path, b.chunk.path) ||
+        compareCodeUnits(a.chunk.path, b.chunk.path) ||
         a.chunk.startLine - b.chunk.startLine ||
-        compareStrings(a.chunk.id, b.chunk.id),
+        compareCodeUnits(a.chunk.id, b.chunk.id),
     )
     .map((e) => ({ chunk: e.chunk, score: e.score, via: SOURCE_ORDER.filter((s) => e.via.has(s)) }));
 }
@@ -229,9 +230,4 @@ function lineCount(text: string): number {
 
 export function splitLines(text: string): string[] {
   return text.split(/\r?\n/);
-}
-
-/** Code-unit order, not locale order: stable across machines. */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -30,6 +30,7 @@ import { SHARD_COUNT, shardName, shardOf, ShardFiles, SHARDS_DIR, type ShardChan
 import { decodePayload, fileItem, fileItemId, freezeRecord, vectorItem, type FileEntry, type FileRecord } from './shardFormat';
 import { FORMAT_VERSION, META_FILE, metaPath, readStoreMeta, writeStoreMeta, type StoreMeta } from './storeMeta';
 import { VectorMatrix } from './vectorMatrix';
+import { compareCodeUnits } from '../compare';
 
 export type { FileRecord } from './shardFormat';
 export type { FileUpdate } from './prepare';
@@ -217,7 +218,7 @@ export class LoreStore implements SearchIndex {
     const missing: Chunk[] = [];
     const slice = new TimeSlice();
     for (const shard of this.shards) {
-      for (const entry of [...shard.values()].sort((a, b) => comparePaths(a.record.path, b.record.path))) {
+      for (const entry of [...shard.values()].sort((a, b) => compareCodeUnits(a.record.path, b.record.path))) {
         if (entry.record.chunkIds.every((id) => this.matrix?.has(id))) continue;
         // Not through the cache: a full catch-up would only evict what searches use.
         for (const chunk of decodePayload(entry.record.path, this.shardFiles.payloadOf(entry))) if (!this.matrix?.has(chunk.id)) missing.push(chunk);
@@ -234,7 +235,7 @@ export class LoreStore implements SearchIndex {
    */
   inWriteOrder(paths: Iterable<string>): string[] {
     const keyed = [...paths].map((filePath) => ({ filePath, shard: shardOf(filePath) }));
-    keyed.sort((a, b) => a.shard - b.shard || comparePaths(a.filePath, b.filePath));
+    keyed.sort((a, b) => a.shard - b.shard || compareCodeUnits(a.filePath, b.filePath));
     return keyed.map(({ filePath }) => filePath);
   }
 
@@ -479,10 +480,6 @@ export class LoreStore implements SearchIndex {
     this.decoded.set(filePath, chunks);
     return chunks;
   }
-}
-
-function comparePaths(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function vectorEntry(id: string, vectors: Map<string, Float32Array> | undefined): Array<[string, Float32Array]> {
