@@ -4,14 +4,12 @@ import * as assert from 'node:assert/strict';
 import { appendFileSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalIndex } from 'vectra';
-import { LoreStore } from '../../../src/core/store';
 import { AtomicFileStorage } from '../../../src/core/store/atomicFileStorage';
 import { PackedProtobufCodec } from '../../../src/core/store/packedProtobufCodec';
 import { shardOf } from '../../../src/core/store/shardFiles';
 import type { Chunk } from '../../../src/core/types';
-import { makeTempDir, removeDir } from '../../support/tempTree';
 import { toUnitVector } from '../../../src/core/store/prepare';
-import { makeChunk, randomVector, record, seededRandom } from './helpers';
+import { makeChunk, randomVector, record, seededRandom, storePerTest } from './helpers';
 
 const DIMS = 768;
 const FILE = 'src/app.ts';
@@ -19,23 +17,12 @@ const FILE = 'src/app.ts';
 const OTHER = Array.from({ length: 10_000 }, (_, i) => `src/other${i}.ts`).find((candidate) => shardOf(candidate) === shardOf(FILE))!;
 
 describe('LoreStore delta log', () => {
-  let dir: string;
-  let store: LoreStore;
+  const t = storePerTest('lore-delta-');
   const random = seededRandom(7);
   /** Per version: the file's chunks and their vectors. */
   const versions = new Map<string, { chunks: Chunk[]; vectors: Map<string, Float32Array> }>();
 
-  beforeEach(async () => {
-    dir = makeTempDir('lore-delta-');
-    store = await LoreStore.open(dir);
-  });
-
-  afterEach(async () => {
-    await store.close().catch(() => undefined);
-    removeDir(dir);
-  });
-
-  const folder = () => path.join(dir, 'shards', shardOf(FILE).toString(16).padStart(2, '0'));
+  const folder = () => t.shardFolder(FILE);
   const named = async (pattern: RegExp) => (await fs.readdir(folder())).filter((name) => pattern.test(name));
   const deltaPath = async () => path.join(folder(), (await named(/^delta-\d+\.pb$/))[0]);
   const packPath = async () => path.join(folder(), (await named(/^chunks-\d+\.bin$/))[0]);
@@ -45,25 +32,23 @@ describe('LoreStore delta log', () => {
     const chunks = Array.from({ length: count }, (_, i) => makeChunk(filePath, i, `version${hash} part${i} body`, { id: `${filePath}@${hash}#${i}` }));
     const vectors = new Map(chunks.map((chunk) => [chunk.id, randomVector(DIMS, random)]));
     versions.set(hash, { chunks, vectors });
-    await store.putFile(record(filePath, hash), chunks, vectors, 'embed');
+    await t.store.putFile(record(filePath, hash), chunks, vectors, 'embed');
   }
 
   async function reopen(): Promise<void> {
-    await store.close();
-    store = await LoreStore.open(dir);
-    assert.equal(store.recovered, undefined);
+    assert.equal((await t.reopen()).recovered, undefined);
   }
 
-  /** The store holds exactly version `hash` of `filePath`: record, chunks, words, vectors (read back from disk). */
+  /** The t.store holds exactly version `hash` of `filePath`: record, chunks, words, vectors (read back from disk). */
   function assertHolds(hash: string, filePath = FILE): void {
     const { chunks, vectors } = versions.get(hash)!;
-    assert.equal(store.getFile(filePath)?.hash, hash);
-    assert.deepEqual(store.chunksOf(filePath), chunks);
-    const found = store.lexicalSearch(`version${hash}`, 100).filter((hit) => hit.chunk.path === filePath);
+    assert.equal(t.store.getFile(filePath)?.hash, hash);
+    assert.deepEqual(t.store.chunksOf(filePath), chunks);
+    const found = t.store.lexicalSearch(`version${hash}`, 100).filter((hit) => hit.chunk.path === filePath);
     assert.deepEqual(found.map((hit) => hit.chunk.id).sort(), chunks.map((chunk) => chunk.id).sort());
     for (const chunk of chunks) {
-      assert.deepEqual(store.vectorOf(chunk.id), unit(vectors.get(chunk.id)!));
-      assert.equal(store.vectorSearch(vectors.get(chunk.id)!, 1)[0].chunk.id, chunk.id);
+      assert.deepEqual(t.store.vectorOf(chunk.id), unit(vectors.get(chunk.id)!));
+      assert.equal(t.store.vectorSearch(vectors.get(chunk.id)!, 1)[0].chunk.id, chunk.id);
     }
   }
 
@@ -77,26 +62,26 @@ describe('LoreStore delta log', () => {
     assert.deepEqual(readFileSync(path.join(folder(), 'index.pb')), index);
     assert.deepEqual(readFileSync(await packPath()).subarray(0, packBefore.length), packBefore);
     assertHolds('v3');
-    assert.equal(store.getChunk(`${FILE}@v2#2`), undefined);
+    assert.equal(t.store.getChunk(`${FILE}@v2#2`), undefined);
     await reopen();
     assertHolds('v3');
-    assert.equal(store.vectorCount(), 2);
-    assert.deepEqual(store.lexicalSearch('versionv2', 10).filter((hit) => hit.chunk.id.includes('@v2#')), []);
+    assert.equal(t.store.vectorCount(), 2);
+    assert.deepEqual(t.store.lexicalSearch('versionv2', 10).filter((hit) => hit.chunk.id.includes('@v2#')), []);
   });
 
   it('appends removals and vectors of catch-up, and a reopen applies them in order', async () => {
     await save('v1', 2, FILE);
     await save('w1', 2, OTHER);
     const bare = makeChunk(FILE, 9, 'versionbare words', { id: `${FILE}@bare#0` });
-    await store.putFile(record(FILE, 'bare'), [bare]);
+    await t.store.putFile(record(FILE, 'bare'), [bare]);
     const late = randomVector(DIMS, random);
-    await store.setVectors(new Map([[bare.id, late]]), 'embed');
-    await store.removeFiles([OTHER]);
+    await t.store.setVectors(new Map([[bare.id, late]]), 'embed');
+    await t.store.removeFiles([OTHER]);
     await reopen();
-    assert.equal(store.getFile(OTHER), undefined);
-    assert.deepEqual(store.chunksOf(FILE), [bare]);
-    assert.deepEqual(store.vectorOf(bare.id), unit(late));
-    assert.equal(store.vectorCount(), 1);
+    assert.equal(t.store.getFile(OTHER), undefined);
+    assert.deepEqual(t.store.chunksOf(FILE), [bare]);
+    assert.deepEqual(t.store.vectorOf(bare.id), unit(late));
+    assert.equal(t.store.vectorCount(), 1);
   });
 
   it('folds the log into a new index.pb and pack once it outgrows its share, losing nothing', async () => {
@@ -166,7 +151,7 @@ describe('LoreStore delta log', () => {
     assertHolds('v3');
   });
 
-  it('wipes a store whose appended chunks do not match the log', async () => {
+  it('wipes a t.store whose appended chunks do not match the log', async () => {
     await save('v1');
     const base = readFileSync(await packPath()).length;
     await save('v2');
@@ -174,17 +159,17 @@ describe('LoreStore delta log', () => {
     const bytes = readFileSync(pack);
     bytes[base + 30] ^= 0xff;
     writeFileSync(pack, bytes);
-    await store.close();
-    store = await LoreStore.open(dir);
-    assert.match(store.recovered ?? '', /chunk pack does not match its delta log/);
+    await t.store.close();
+    await t.reopen();
+    assert.match(t.store.recovered ?? '', /chunk pack does not match its delta log/);
   });
 
   it('reads a shard written before the log existed, and rewrites it at its first save', async () => {
     await save('v1');
-    await store.close();
+    await t.store.close();
     await withoutPackLength(folder());
-    store = await LoreStore.open(dir);
-    assert.equal(store.recovered, undefined);
+    await t.reopen();
+    assert.equal(t.store.recovered, undefined);
     assertHolds('v1');
     const oldPack = await named(/^chunks-/);
     await save('v2');

@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Chunk } from '../../../src/core/types';
-import type { LoreStore } from '../../../src/core/store';
+import { LoreStore } from '../../../src/core/store';
+import { shardOf } from '../../../src/core/store/shardFiles';
+import { makeTempDir, removeDir } from '../../support/tempTree';
 
 export function makeChunk(filePath: string, index: number, text: string, extra: Partial<Chunk> = {}): Chunk {
   return {
@@ -60,5 +62,41 @@ export async function observe(store: LoreStore) {
     chunks: files.flatMap((file) => store.chunksOf(file.path)),
     vectors: store.vectorCount(),
     missing: (await store.chunksWithoutVectors()).map((chunk) => chunk.id),
+  };
+}
+
+/** A store of its own in a fresh folder for each test of the suite that calls this: opened before, closed and removed after. */
+export function storePerTest(prefix: string): {
+  readonly dir: string;
+  readonly store: LoreStore;
+  /** Closes the store (if it is open) and opens its folder again. */
+  reopen(): Promise<LoreStore>;
+  /** The folder of the shard `filePath` lives in. */
+  shardFolder(filePath: string): string;
+} {
+  let dir = '';
+  let store: LoreStore | undefined;
+  beforeEach(async () => {
+    dir = makeTempDir(prefix);
+    store = await LoreStore.open(dir);
+  });
+  afterEach(async () => {
+    await store?.close().catch(() => undefined);
+    removeDir(dir);
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    get store() {
+      if (!store) throw new Error('no store outside a test');
+      return store;
+    },
+    async reopen() {
+      await store?.close().catch(() => undefined);
+      store = await LoreStore.open(dir);
+      return store;
+    },
+    shardFolder: (filePath) => path.join(dir, 'shards', shardOf(filePath).toString(16).padStart(2, '0')),
   };
 }

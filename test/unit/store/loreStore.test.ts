@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import { FORMAT_VERSION, LoreStore } from '../../../src/core/store';
 import { shardOf } from '../../../src/core/store/shardFiles';
 import type { Chunk, SearchHit } from '../../../src/core/types';
-import { makeTempDir, removeDir } from '../../support/tempTree';
-import { makeChunk, observe, randomVector, record, seededRandom, snapshotFiles } from './helpers';
+import { makeChunk, observe, randomVector, record, seededRandom, snapshotFiles, storePerTest } from './helpers';
 import { cosine } from '../../support/random';
 
 const DIMS = 8;
@@ -27,27 +26,8 @@ function inWriteOrder(ids: string[]): string[] {
 }
 
 describe('LoreStore', () => {
-  let dir: string;
-  let store: LoreStore;
+  const t = storePerTest('lore-store-');
   const random = seededRandom(42);
-
-  beforeEach(async () => {
-    dir = makeTempDir('lore-store-');
-    store = await LoreStore.open(dir);
-  });
-
-  afterEach(async () => {
-    await store.close().catch(() => undefined);
-    removeDir(dir);
-  });
-
-  async function reopen(): Promise<LoreStore> {
-    await store.close();
-    store = await LoreStore.open(dir);
-    return store;
-  }
-
-  const shardFolder = (filePath: string) => path.join(dir, 'shards', shardOf(filePath).toString(16).padStart(2, '0'));
 
   /** Two paths that live in different shards. */
   function pathsInDifferentShards(count: number): string[] {
@@ -73,63 +53,63 @@ describe('LoreStore', () => {
         [a[0].id, randomVector(DIMS, random)],
         [b[0].id, randomVector(DIMS, random)],
       ]);
-      await store.putFiles([
+      await t.store.putFiles([
         { record: record('src/config.ts'), chunks: a, vectors },
         { record: record('docs/guide.md', 'h2'), chunks: b, vectors },
       ], 'embed-a');
       const query = randomVector(DIMS, random);
       const before = {
-        state: await observe(store),
-        lexical: store.lexicalSearch('parse config', 5),
-        vector: store.vectorSearch(query, 5),
+        state: await observe(t.store),
+        lexical: t.store.lexicalSearch('parse config', 5),
+        vector: t.store.vectorSearch(query, 5),
       };
 
-      await reopen();
-      assert.equal(store.recovered, undefined);
-      assert.deepEqual(await observe(store), before.state);
-      assert.deepEqual(store.getFile('src/config.ts'), { ...record('src/config.ts'), chunkIds: [a[0].id, a[1].id] });
-      assert.deepEqual(store.getChunk(a[1].id), a[1]);
-      assert.deepEqual(store.chunksOf('docs/guide.md'), b);
-      assertSameHits(store.lexicalSearch('parse config', 5), before.lexical);
-      assertSameHits(store.vectorSearch(query, 5), before.vector);
-      assert.equal(store.vectorCount(), 2);
-      assert.deepEqual((await store.chunksWithoutVectors()), [a[1]]);
+      await t.reopen();
+      assert.equal(t.store.recovered, undefined);
+      assert.deepEqual(await observe(t.store), before.state);
+      assert.deepEqual(t.store.getFile('src/config.ts'), { ...record('src/config.ts'), chunkIds: [a[0].id, a[1].id] });
+      assert.deepEqual(t.store.getChunk(a[1].id), a[1]);
+      assert.deepEqual(t.store.chunksOf('docs/guide.md'), b);
+      assertSameHits(t.store.lexicalSearch('parse config', 5), before.lexical);
+      assertSameHits(t.store.vectorSearch(query, 5), before.vector);
+      assert.equal(t.store.vectorCount(), 2);
+      assert.deepEqual((await t.store.chunksWithoutVectors()), [a[1]]);
     });
 
     it('keeps chunks in line order whatever order they are given in', async () => {
       const chunks = [makeChunk('a.ts', 2, 'third'), makeChunk('a.ts', 0, 'first'), makeChunk('a.ts', 1, 'second')];
-      await store.putFile(record('a.ts'), chunks);
-      assert.deepEqual(store.chunksOf('a.ts').map((chunk) => chunk.text), ['first', 'second', 'third']);
-      assert.deepEqual(store.getFile('a.ts')?.chunkIds, ['a.ts#0', 'a.ts#1', 'a.ts#2']);
+      await t.store.putFile(record('a.ts'), chunks);
+      assert.deepEqual(t.store.chunksOf('a.ts').map((chunk) => chunk.text), ['first', 'second', 'third']);
+      assert.deepEqual(t.store.getFile('a.ts')?.chunkIds, ['a.ts#0', 'a.ts#1', 'a.ts#2']);
     });
 
     it('hands out records and chunks that callers cannot corrupt', async () => {
-      await store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'alpha')]);
-      const file = store.getFile('a.ts')!;
+      await t.store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'alpha')]);
+      const file = t.store.getFile('a.ts')!;
       assert.throws(() => file.chunkIds.push('x'));
-      const chunk = store.getChunk('a.ts#0')!;
+      const chunk = t.store.getChunk('a.ts#0')!;
       assert.throws(() => {
         chunk.text = 'changed';
       });
-      assert.equal(store.getChunk('a.ts#0')?.text, 'alpha');
+      assert.equal(t.store.getChunk('a.ts#0')?.text, 'alpha');
     });
   });
 
   describe('updates', () => {
     it('rewrites only the shard holding the saved file', async () => {
       const paths = pathsInDifferentShards(4);
-      await store.putFiles(
+      await t.store.putFiles(
         paths.map((p) => ({ record: record(p), chunks: [makeChunk(p, 0, `text of ${p}`)], vectors: new Map([[`${p}#0`, randomVector(DIMS, random)]]) })),
         'embed-a',
       );
-      const before = snapshotFiles(dir);
+      const before = snapshotFiles(t.dir);
       await new Promise((resolve) => setTimeout(resolve, 20)); // so a rewrite would show in mtimes too
 
       const saved = paths[2];
-      await store.putFile(record(saved, 'h2'), [makeChunk(saved, 0, 'new text')], new Map([[`${saved}#0`, randomVector(DIMS, random)]]));
+      await t.store.putFile(record(saved, 'h2'), [makeChunk(saved, 0, 'new text')], new Map([[`${saved}#0`, randomVector(DIMS, random)]]));
 
-      const after = snapshotFiles(dir);
-      const savedShard = path.relative(dir, shardFolder(saved)).split(path.sep).join('/') + '/';
+      const after = snapshotFiles(t.dir);
+      const savedShard = path.relative(t.dir, t.shardFolder(saved)).split(path.sep).join('/') + '/';
       const changed = [...after.keys()].filter((name) => {
         const old = before.get(name);
         return !old || old.digest !== after.get(name)!.digest || old.mtimeMs !== after.get(name)!.mtimeMs;
@@ -140,118 +120,118 @@ describe('LoreStore', () => {
     });
 
     it('replaces a file: old chunks, vectors and words are gone', async () => {
-      await store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'function zebraCrossing() {}')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
-      await store.putFile(record('a.ts', 'h2'), [makeChunk('a.ts', 5, 'function quantumLeap() {}')], new Map([['a.ts#5', randomVector(DIMS, random)]]));
-      assert.equal(store.getChunk('a.ts#0'), undefined);
-      assert.deepEqual(store.lexicalSearch('zebraCrossing', 5), []);
-      assert.deepEqual(store.lexicalSearch('quantumLeap', 5).map((hit) => hit.chunk.id), ['a.ts#5']);
-      assert.equal(store.vectorCount(), 1);
-      await reopen();
-      assert.deepEqual(store.getFile('a.ts')?.chunkIds, ['a.ts#5']);
-      assert.deepEqual(store.lexicalSearch('zebraCrossing', 5), []);
-      assert.equal(store.vectorCount(), 1);
+      await t.store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'function zebraCrossing() {}')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
+      await t.store.putFile(record('a.ts', 'h2'), [makeChunk('a.ts', 5, 'function quantumLeap() {}')], new Map([['a.ts#5', randomVector(DIMS, random)]]));
+      assert.equal(t.store.getChunk('a.ts#0'), undefined);
+      assert.deepEqual(t.store.lexicalSearch('zebraCrossing', 5), []);
+      assert.deepEqual(t.store.lexicalSearch('quantumLeap', 5).map((hit) => hit.chunk.id), ['a.ts#5']);
+      assert.equal(t.store.vectorCount(), 1);
+      await t.reopen();
+      assert.deepEqual(t.store.getFile('a.ts')?.chunkIds, ['a.ts#5']);
+      assert.deepEqual(t.store.lexicalSearch('zebraCrossing', 5), []);
+      assert.equal(t.store.vectorCount(), 1);
     });
 
     it('keeps the vector of a chunk whose id survives an update without a new vector', async () => {
       const kept = makeChunk('a.ts', 0, 'unchanged');
       const vector = randomVector(DIMS, random);
-      await store.putFile(record('a.ts'), [kept, makeChunk('a.ts', 1, 'old tail')], new Map([[kept.id, vector], ['a.ts#1', randomVector(DIMS, random)]]), 'embed-a');
-      await store.putFile({ ...record('a.ts'), mtimeMs: 5 }, [kept, makeChunk('a.ts', 2, 'new tail')]);
-      assert.equal(store.vectorCount(), 1);
-      assert.deepEqual((await store.chunksWithoutVectors()).map((chunk) => chunk.id), ['a.ts#2']);
-      await reopen();
-      assert.equal(store.getFile('a.ts')?.mtimeMs, 5);
-      assert.equal(store.vectorSearch(vector, 1)[0].chunk.id, kept.id);
-      assert.deepEqual((await store.chunksWithoutVectors()).map((chunk) => chunk.id), ['a.ts#2']);
+      await t.store.putFile(record('a.ts'), [kept, makeChunk('a.ts', 1, 'old tail')], new Map([[kept.id, vector], ['a.ts#1', randomVector(DIMS, random)]]), 'embed-a');
+      await t.store.putFile({ ...record('a.ts'), mtimeMs: 5 }, [kept, makeChunk('a.ts', 2, 'new tail')]);
+      assert.equal(t.store.vectorCount(), 1);
+      assert.deepEqual((await t.store.chunksWithoutVectors()).map((chunk) => chunk.id), ['a.ts#2']);
+      await t.reopen();
+      assert.equal(t.store.getFile('a.ts')?.mtimeMs, 5);
+      assert.equal(t.store.vectorSearch(vector, 1)[0].chunk.id, kept.id);
+      assert.deepEqual((await t.store.chunksWithoutVectors()).map((chunk) => chunk.id), ['a.ts#2']);
     });
 
     it('serialises concurrent writes so none is lost', async () => {
       const paths = Array.from({ length: 12 }, (_, i) => `same/dir/file${i}.ts`);
-      await Promise.all(paths.map((p) => store.putFile(record(p), [makeChunk(p, 0, `body ${p}`)])));
-      assert.equal([...store.files()].length, 12);
-      await reopen();
-      assert.deepEqual([...store.files()].map((file) => file.path).sort(), [...paths].sort());
+      await Promise.all(paths.map((p) => t.store.putFile(record(p), [makeChunk(p, 0, `body ${p}`)])));
+      assert.equal([...t.store.files()].length, 12);
+      await t.reopen();
+      assert.deepEqual([...t.store.files()].map((file) => file.path).sort(), [...paths].sort());
     });
   });
 
   describe('remove and clear', () => {
     it('removes files with their chunks, vectors and words, and ignores unknown paths', async () => {
-      await store.putFiles([
+      await t.store.putFiles([
         { record: record('a.ts'), chunks: [makeChunk('a.ts', 0, 'alphaonly')], vectors: new Map([['a.ts#0', randomVector(DIMS, random)]]) },
         { record: record('b.ts'), chunks: [makeChunk('b.ts', 0, 'betaonly')], vectors: new Map([['b.ts#0', randomVector(DIMS, random)]]) },
       ], 'embed-a');
-      await store.removeFiles(['a.ts', 'never-stored.ts']);
+      await t.store.removeFiles(['a.ts', 'never-stored.ts']);
       const check = () => {
-        assert.equal(store.getFile('a.ts'), undefined);
-        assert.equal(store.getChunk('a.ts#0'), undefined);
-        assert.deepEqual(store.chunksOf('a.ts'), []);
-        assert.deepEqual(store.lexicalSearch('alphaonly', 5), []);
-        assert.equal(store.vectorCount(), 1);
-        assert.deepEqual(store.vectorSearch(randomVector(DIMS, random), 5).map((hit) => hit.chunk.id), ['b.ts#0']);
-        assert.deepEqual([...store.files()].map((file) => file.path), ['b.ts']);
+        assert.equal(t.store.getFile('a.ts'), undefined);
+        assert.equal(t.store.getChunk('a.ts#0'), undefined);
+        assert.deepEqual(t.store.chunksOf('a.ts'), []);
+        assert.deepEqual(t.store.lexicalSearch('alphaonly', 5), []);
+        assert.equal(t.store.vectorCount(), 1);
+        assert.deepEqual(t.store.vectorSearch(randomVector(DIMS, random), 5).map((hit) => hit.chunk.id), ['b.ts#0']);
+        assert.deepEqual([...t.store.files()].map((file) => file.path), ['b.ts']);
       };
       check();
-      await reopen();
+      await t.reopen();
       check();
     });
 
-    it('clear leaves an empty store that works and stays empty after reopening', async () => {
-      await store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'alphaonly')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
-      await store.clear();
-      assert.deepEqual(await observe(store), { files: [], chunks: [], vectors: 0, missing: [] });
-      assert.deepEqual(store.lexicalSearch('alphaonly', 5), []);
-      const stats = await store.stats();
+    it('clear leaves an empty t.store that works and stays empty after reopening', async () => {
+      await t.store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'alphaonly')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
+      await t.store.clear();
+      assert.deepEqual(await observe(t.store), { files: [], chunks: [], vectors: 0, missing: [] });
+      assert.deepEqual(t.store.lexicalSearch('alphaonly', 5), []);
+      const stats = await t.store.stats();
       assert.equal(stats.embedModel, undefined);
       assert.equal(stats.files, 0);
 
-      await store.putFile(record('b.ts'), [makeChunk('b.ts', 0, 'betaonly')], new Map([['b.ts#0', randomVector(4, random)]]), 'embed-b');
-      await reopen();
-      assert.equal(store.recovered, undefined);
-      assert.deepEqual([...store.files()].map((file) => file.path), ['b.ts']);
-      assert.deepEqual(store.lexicalSearch('alphaonly', 5), []);
-      assert.equal((await store.stats()).dims, 4);
+      await t.store.putFile(record('b.ts'), [makeChunk('b.ts', 0, 'betaonly')], new Map([['b.ts#0', randomVector(4, random)]]), 'embed-b');
+      await t.reopen();
+      assert.equal(t.store.recovered, undefined);
+      assert.deepEqual([...t.store.files()].map((file) => file.path), ['b.ts']);
+      assert.deepEqual(t.store.lexicalSearch('alphaonly', 5), []);
+      assert.equal((await t.store.stats()).dims, 4);
     });
   });
 
   describe('embedding model', () => {
     beforeEach(async () => {
-      await store.putFiles([
+      await t.store.putFiles([
         { record: record('a.ts'), chunks: [makeChunk('a.ts', 0, 'alphaonly'), makeChunk('a.ts', 1, 'gammaonly')], vectors: new Map([['a.ts#0', randomVector(DIMS, random)], ['a.ts#1', randomVector(DIMS, random)]]) },
         { record: record('b.ts'), chunks: [makeChunk('b.ts', 0, 'betaonly')], vectors: new Map([['b.ts#0', randomVector(DIMS, random)]]) },
       ], 'embed-a');
     });
 
     it('keeps vectors when the model is the same', async () => {
-      assert.equal(await store.useEmbedModel('embed-a'), false);
-      assert.equal(store.vectorCount(), 3);
+      assert.equal(await t.store.useEmbedModel('embed-a'), false);
+      assert.equal(t.store.vectorCount(), 3);
     });
 
     it('drops every vector on a model switch but keeps chunks and the lexical index', async () => {
-      assert.equal(await store.useEmbedModel('embed-b'), true);
+      assert.equal(await t.store.useEmbedModel('embed-b'), true);
       const check = async () => {
-        assert.equal(store.vectorCount(), 0);
-        assert.deepEqual(store.vectorSearch(randomVector(DIMS, random), 5), []);
-        assert.deepEqual((await store.chunksWithoutVectors()).map((chunk) => chunk.id), inWriteOrder(['a.ts#0', 'a.ts#1', 'b.ts#0']));
-        assert.deepEqual(store.lexicalSearch('betaonly', 5).map((hit) => hit.chunk.id), ['b.ts#0']);
-        const stats = await store.stats();
+        assert.equal(t.store.vectorCount(), 0);
+        assert.deepEqual(t.store.vectorSearch(randomVector(DIMS, random), 5), []);
+        assert.deepEqual((await t.store.chunksWithoutVectors()).map((chunk) => chunk.id), inWriteOrder(['a.ts#0', 'a.ts#1', 'b.ts#0']));
+        assert.deepEqual(t.store.lexicalSearch('betaonly', 5).map((hit) => hit.chunk.id), ['b.ts#0']);
+        const stats = await t.store.stats();
         assert.equal(stats.embedModel, 'embed-b');
         assert.equal(stats.dims, undefined);
         assert.equal(stats.chunks, 3);
       };
       await check();
-      await reopen();
+      await t.reopen();
       await check();
-      assert.equal(await store.useEmbedModel('embed-b'), false);
+      assert.equal(await t.store.useEmbedModel('embed-b'), false);
     });
 
     it('takes vectors of the new model, with its own dimension, after a switch and refuses the old one', async () => {
-      await store.useEmbedModel('embed-b');
-      await assert.rejects(store.setVectors(new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a'), /useEmbedModel\("embed-a"\)/);
+      await t.store.useEmbedModel('embed-b');
+      await assert.rejects(t.store.setVectors(new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a'), /useEmbedModel\("embed-a"\)/);
       const vector = randomVector(3, random);
-      await store.setVectors(new Map([['a.ts#0', vector]]), 'embed-b');
-      await reopen();
-      assert.equal((await store.stats()).dims, 3);
-      assert.deepEqual(store.vectorSearch(vector, 5).map((hit) => hit.chunk.id), ['a.ts#0']);
+      await t.store.setVectors(new Map([['a.ts#0', vector]]), 'embed-b');
+      await t.reopen();
+      assert.equal((await t.store.stats()).dims, 3);
+      assert.deepEqual(t.store.vectorSearch(vector, 5).map((hit) => hit.chunk.id), ['a.ts#0']);
     });
   });
 
@@ -260,29 +240,29 @@ describe('LoreStore', () => {
     const wordOf = (n: number) => `uniqueword${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(97 + Math.floor(n / 26))}`;
 
     beforeEach(async () => {
-      await store.putFiles(files.map((p, n) => ({ record: record(p), chunks: [makeChunk(p, 0, `export const value = ${wordOf(n)};`)] })));
-      await reopen();
+      await t.store.putFiles(files.map((p, n) => ({ record: record(p), chunks: [makeChunk(p, 0, `export const value = ${wordOf(n)};`)] })));
+      await t.reopen();
     });
 
     it('answers a search made right after open with every file, before the background build is done', () => {
-      for (const [n, p] of files.entries()) assert.deepEqual(store.lexicalSearch(wordOf(n), 5).map((hit) => hit.chunk.path), [p]);
+      for (const [n, p] of files.entries()) assert.deepEqual(t.store.lexicalSearch(wordOf(n), 5).map((hit) => hit.chunk.path), [p]);
     });
 
     it('ends the background build with a file saved or removed right after open as it is now', async () => {
-      await store.putFile({ ...record(files[3]), mtimeMs: 9 }, [makeChunk(files[3], 0, 'export const value = replacedword;')]);
-      await store.removeFiles([files[5]]);
-      await store.whenLexicalReady();
-      assert.deepEqual(store.lexicalSearch(wordOf(3), 5), []);
-      assert.deepEqual(store.lexicalSearch(wordOf(5), 5), []);
-      assert.deepEqual(store.lexicalSearch('replacedword', 5).map((hit) => hit.chunk.path), [files[3]]);
-      assert.deepEqual(store.lexicalSearch(wordOf(7), 5).map((hit) => hit.chunk.path), [files[7]]);
+      await t.store.putFile({ ...record(files[3]), mtimeMs: 9 }, [makeChunk(files[3], 0, 'export const value = replacedword;')]);
+      await t.store.removeFiles([files[5]]);
+      await t.store.whenLexicalReady();
+      assert.deepEqual(t.store.lexicalSearch(wordOf(3), 5), []);
+      assert.deepEqual(t.store.lexicalSearch(wordOf(5), 5), []);
+      assert.deepEqual(t.store.lexicalSearch('replacedword', 5).map((hit) => hit.chunk.path), [files[3]]);
+      assert.deepEqual(t.store.lexicalSearch(wordOf(7), 5).map((hit) => hit.chunk.path), [files[7]]);
     });
   });
 
   describe('embedding catch-up', () => {
     it('orders paths and chunks without vectors so that consecutive ones share a shard', async () => {
       const paths = Array.from({ length: 300 }, (_, n) => `src/dir${n % 7}/file${n}.ts`);
-      const ordered = store.inWriteOrder(paths);
+      const ordered = t.store.inWriteOrder(paths);
       assert.deepEqual([...ordered].sort(), [...paths].sort());
       const runs = (shards: number[]) => shards.filter((shard, i) => i === 0 || shard !== shards[i - 1]).length;
       const distinctShards = new Set(paths.map(shardOf)).size;
@@ -290,43 +270,43 @@ describe('LoreStore', () => {
       assert.equal(runs(ordered.map(shardOf)), distinctShards);
       assert.deepEqual(ordered.map(shardOf), [...ordered.map(shardOf)].sort((a, b) => a - b));
 
-      await store.putFiles(paths.map((p) => ({ record: record(p), chunks: [makeChunk(p, 0, 'alpha'), makeChunk(p, 1, 'beta')] })));
-      const missing = (await store.chunksWithoutVectors()).map((chunk) => chunk.id);
+      await t.store.putFiles(paths.map((p) => ({ record: record(p), chunks: [makeChunk(p, 0, 'alpha'), makeChunk(p, 1, 'beta')] })));
+      const missing = (await t.store.chunksWithoutVectors()).map((chunk) => chunk.id);
       assert.equal(missing.length, 600);
       assert.deepEqual(missing, inWriteOrder(missing));
       assert.equal(runs(missing.map((id) => shardOf(id.slice(0, id.lastIndexOf('#'))))), distinctShards);
     });
 
     it('lists chunks without vectors grouped by shard, in path order within one, and attaches vectors later', async () => {
-      await store.putFiles([
+      await t.store.putFiles([
         { record: record('z.ts'), chunks: [makeChunk('z.ts', 0, 'zed')] },
         { record: record('a.ts'), chunks: [makeChunk('a.ts', 0, 'one'), makeChunk('a.ts', 1, 'two')] },
       ]);
-      assert.equal(store.vectorCount(), 0);
-      assert.equal((await store.stats()).embedModel, undefined);
-      assert.deepEqual((await store.chunksWithoutVectors()).map((chunk) => chunk.id), inWriteOrder(['a.ts#0', 'a.ts#1', 'z.ts#0']));
+      assert.equal(t.store.vectorCount(), 0);
+      assert.equal((await t.store.stats()).embedModel, undefined);
+      assert.deepEqual((await t.store.chunksWithoutVectors()).map((chunk) => chunk.id), inWriteOrder(['a.ts#0', 'a.ts#1', 'z.ts#0']));
 
-      await store.setVectors(new Map([['a.ts#1', randomVector(DIMS, random)], ['unknown#0', randomVector(DIMS, random)], ['z.ts#0', randomVector(DIMS, random)]]), 'embed-a');
-      assert.equal(store.vectorCount(), 2);
-      assert.deepEqual((await store.chunksWithoutVectors()).map((chunk) => chunk.id), ['a.ts#0']);
+      await t.store.setVectors(new Map([['a.ts#1', randomVector(DIMS, random)], ['unknown#0', randomVector(DIMS, random)], ['z.ts#0', randomVector(DIMS, random)]]), 'embed-a');
+      assert.equal(t.store.vectorCount(), 2);
+      assert.deepEqual((await t.store.chunksWithoutVectors()).map((chunk) => chunk.id), ['a.ts#0']);
 
-      await reopen();
-      assert.equal(store.vectorCount(), 2);
-      assert.deepEqual((await store.chunksWithoutVectors()), [makeChunk('a.ts', 0, 'one')]);
-      const stats = await store.stats();
+      await t.reopen();
+      assert.equal(t.store.vectorCount(), 2);
+      assert.deepEqual((await t.store.chunksWithoutVectors()), [makeChunk('a.ts', 0, 'one')]);
+      const stats = await t.store.stats();
       assert.equal(stats.embedModel, 'embed-a');
       assert.equal(stats.dims, DIMS);
     });
 
     it('replaces a vector set twice for the same chunk', async () => {
-      await store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'one'), makeChunk('a.ts', 1, 'two')]);
+      await t.store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'one'), makeChunk('a.ts', 1, 'two')]);
       const first = randomVector(DIMS, random);
       const second = randomVector(DIMS, random);
-      await store.setVectors(new Map([['a.ts#0', first], ['a.ts#1', randomVector(DIMS, random)]]), 'embed-a');
-      await store.setVectors(new Map([['a.ts#0', second]]), 'embed-a');
-      await reopen();
-      assert.equal(store.vectorCount(), 2);
-      const best = store.vectorSearch(second, 1)[0];
+      await t.store.setVectors(new Map([['a.ts#0', first], ['a.ts#1', randomVector(DIMS, random)]]), 'embed-a');
+      await t.store.setVectors(new Map([['a.ts#0', second]]), 'embed-a');
+      await t.reopen();
+      assert.equal(t.store.vectorCount(), 2);
+      const best = t.store.vectorSearch(second, 1)[0];
       assert.equal(best.chunk.id, 'a.ts#0');
       assert.ok(Math.abs(best.score - 1) < 1e-5);
     });
@@ -334,7 +314,7 @@ describe('LoreStore', () => {
 
   describe('bad input: a clear error and nothing lost', () => {
     beforeEach(async () => {
-      await store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'alphaonly'), makeChunk('a.ts', 1, 'second')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
+      await t.store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'alphaonly'), makeChunk('a.ts', 1, 'second')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
     });
 
     const wrong: Array<[string, (store: LoreStore) => Promise<unknown>, RegExp]> = [
@@ -359,65 +339,65 @@ describe('LoreStore', () => {
 
     for (const [name, act, message] of wrong) {
       it(`rejects ${name}`, async () => {
-        const before = await observe(store);
-        const disk = snapshotFiles(dir);
-        await assert.rejects(act(store), message);
-        assert.deepEqual(await observe(store), before);
-        assert.deepEqual(snapshotFiles(dir), disk);
-        await reopen();
-        assert.deepEqual(await observe(store), before);
+        const before = await observe(t.store);
+        const disk = snapshotFiles(t.dir);
+        await assert.rejects(act(t.store), message);
+        assert.deepEqual(await observe(t.store), before);
+        assert.deepEqual(snapshotFiles(t.dir), disk);
+        await t.reopen();
+        assert.deepEqual(await observe(t.store), before);
       });
     }
 
-    it('refuses vectors without a model name on a store that has none', async () => {
-      await store.clear();
-      await assert.rejects(store.putFile(record('b.ts'), [makeChunk('b.ts', 0, 'x')], new Map([['b.ts#0', new Float32Array(DIMS).fill(1)]])), /name of the embedding model/);
-      assert.deepEqual(await observe(store), { files: [], chunks: [], vectors: 0, missing: [] });
+    it('refuses vectors without a model name on a t.store that has none', async () => {
+      await t.store.clear();
+      await assert.rejects(t.store.putFile(record('b.ts'), [makeChunk('b.ts', 0, 'x')], new Map([['b.ts#0', new Float32Array(DIMS).fill(1)]])), /name of the embedding model/);
+      assert.deepEqual(await observe(t.store), { files: [], chunks: [], vectors: 0, missing: [] });
     });
 
     it('refuses a query vector of the wrong dimension', () => {
-      assert.throws(() => store.vectorSearch(new Float32Array(DIMS - 1).fill(1), 3), /7 dimensions.*have 8/);
+      assert.throws(() => t.store.vectorSearch(new Float32Array(DIMS - 1).fill(1), 3), /7 dimensions.*have 8/);
     });
 
     it('refuses writes after close', async () => {
-      await store.close();
-      await assert.rejects(store.putFile(record('b.ts'), []), /closed/);
-      store = await LoreStore.open(dir);
-      assert.deepEqual(store.getFile('a.ts')?.chunkIds, ['a.ts#0', 'a.ts#1']);
+      await t.store.close();
+      await assert.rejects(t.store.putFile(record('b.ts'), []), /closed/);
+      await t.reopen();
+      assert.deepEqual(t.store.getFile('a.ts')?.chunkIds, ['a.ts#0', 'a.ts#1']);
     });
   });
 
   describe('recovery', () => {
     beforeEach(async () => {
-      await store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'alphaonly')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
-      await store.close();
+      await t.store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'alphaonly')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
+      await t.store.close();
     });
 
     async function expectRecovered(reason: RegExp): Promise<void> {
-      store = await LoreStore.open(dir);
-      assert.match(store.recovered ?? '', reason);
-      assert.deepEqual(await observe(store), { files: [], chunks: [], vectors: 0, missing: [] });
-      await store.putFile(record('b.ts'), [makeChunk('b.ts', 0, 'betaonly')], new Map([['b.ts#0', randomVector(4, random)]]), 'embed-b');
-      await reopen();
-      assert.equal(store.recovered, undefined);
-      assert.deepEqual(store.lexicalSearch('betaonly', 3).map((hit) => hit.chunk.id), ['b.ts#0']);
-      assert.equal(store.vectorCount(), 1);
+      await t.reopen();
+      assert.match(t.store.recovered ?? '', reason);
+      assert.deepEqual(await observe(t.store), { files: [], chunks: [], vectors: 0, missing: [] });
+      await t.store.putFile(record('b.ts'), [makeChunk('b.ts', 0, 'betaonly')], new Map([['b.ts#0', randomVector(4, random)]]), 'embed-b');
+      await t.reopen();
+      assert.equal(t.store.recovered, undefined);
+      assert.deepEqual(t.store.lexicalSearch('betaonly', 3).map((hit) => hit.chunk.id), ['b.ts#0']);
+      assert.equal(t.store.vectorCount(), 1);
     }
 
-    it('wipes a store whose shard index is truncated', async () => {
-      const file = path.join(shardFolder('a.ts'), 'index.pb');
+    it('wipes a t.store whose shard index is truncated', async () => {
+      const file = path.join(t.shardFolder('a.ts'), 'index.pb');
       writeFileSync(file, readFileSync(file).subarray(0, statSync(file).size - 7));
       await expectRecovered(/shard .* unreadable/);
     });
 
-    it('wipes a store whose shard index is overwritten with zeros', async () => {
-      const file = path.join(shardFolder('a.ts'), 'index.pb');
+    it('wipes a t.store whose shard index is overwritten with zeros', async () => {
+      const file = path.join(t.shardFolder('a.ts'), 'index.pb');
       writeFileSync(file, Buffer.alloc(statSync(file).size));
       await expectRecovered(/shard .* unreadable/);
     });
 
-    it('wipes a store whose chunk pack is corrupt', async () => {
-      const folder = shardFolder('a.ts');
+    it('wipes a t.store whose chunk pack is corrupt', async () => {
+      const folder = t.shardFolder('a.ts');
       const pack = (await fs.readdir(folder)).find((name) => name.startsWith('chunks-'))!;
       const bytes = readFileSync(path.join(folder, pack));
       bytes.fill(0x41, 20);
@@ -425,51 +405,51 @@ describe('LoreStore', () => {
       await expectRecovered(/shard .* unreadable/);
     });
 
-    it('wipes a store whose chunk pack is missing', async () => {
-      const folder = shardFolder('a.ts');
+    it('wipes a t.store whose chunk pack is missing', async () => {
+      const folder = t.shardFolder('a.ts');
       for (const name of await fs.readdir(folder)) if (name.startsWith('chunks-')) await fs.rm(path.join(folder, name));
       await expectRecovered(/ENOENT|no such file/);
     });
 
-    it('wipes a store of another format version', async () => {
-      writeFileSync(path.join(dir, 'store.json'), JSON.stringify({ formatVersion: FORMAT_VERSION + 1 }));
+    it('wipes a t.store of another format version', async () => {
+      writeFileSync(path.join(t.dir, 'store.json'), JSON.stringify({ formatVersion: FORMAT_VERSION + 1 }));
       await expectRecovered(new RegExp(`format version ${FORMAT_VERSION + 1}`));
     });
 
-    it('wipes a store whose store.json is unreadable or missing', async () => {
-      writeFileSync(path.join(dir, 'store.json'), '{"formatVersion": 1,');
+    it('wipes a t.store whose t.store.json is unreadable or missing', async () => {
+      writeFileSync(path.join(t.dir, 'store.json'), '{"formatVersion": 1,');
       await expectRecovered(/not valid JSON/);
-      await store.close();
-      await fs.rm(path.join(dir, 'store.json'));
+      await t.store.close();
+      await fs.rm(path.join(t.dir, 'store.json'));
       await expectRecovered(/store\.json is missing/);
     });
 
     it('ignores and cleans up leftovers of interrupted writes', async () => {
-      const folder = shardFolder('a.ts');
+      const folder = t.shardFolder('a.ts');
       const leftovers = [
         path.join(folder, 'index.pb.tmp-0123456789ab'),
         path.join(folder, 'chunks-99.bin'),
         path.join(folder, 'delta-99.pb'),
-        path.join(dir, 'store.json.tmp-0123456789ab'),
+        path.join(t.dir, 'store.json.tmp-0123456789ab'),
       ];
       for (const file of leftovers) writeFileSync(file, 'half-written garbage');
-      await fs.mkdir(path.join(dir, 'shards.tmp-0123456789ab', '00'), { recursive: true });
-      const foreign = path.join(dir, 'someone-else.tmp-0123456789ab');
+      await fs.mkdir(path.join(t.dir, 'shards.tmp-0123456789ab', '00'), { recursive: true });
+      const foreign = path.join(t.dir, 'someone-else.tmp-0123456789ab');
       writeFileSync(foreign, 'not ours');
 
-      store = await LoreStore.open(dir);
-      assert.equal(store.recovered, undefined);
-      assert.deepEqual(store.lexicalSearch('alphaonly', 3).map((hit) => hit.chunk.id), ['a.ts#0']);
-      assert.equal(store.vectorCount(), 1);
+      await t.reopen();
+      assert.equal(t.store.recovered, undefined);
+      assert.deepEqual(t.store.lexicalSearch('alphaonly', 3).map((hit) => hit.chunk.id), ['a.ts#0']);
+      assert.equal(t.store.vectorCount(), 1);
       for (const file of leftovers) await assert.rejects(fs.stat(file), /ENOENT/);
-      await assert.rejects(fs.stat(path.join(dir, 'shards.tmp-0123456789ab')), /ENOENT/);
+      await assert.rejects(fs.stat(path.join(t.dir, 'shards.tmp-0123456789ab')), /ENOENT/);
       assert.equal(readFileSync(foreign, 'utf8'), 'not ours');
     });
   });
 
   describe('lexical search', () => {
     beforeEach(async () => {
-      await store.putFiles([
+      await t.store.putFiles([
         { record: record('src/config.ts'), chunks: [makeChunk('src/config.ts', 0, 'export function parseConfigFile(file: string): Config {\n  return load(file);\n}', { symbol: 'parseConfigFile' })] },
         { record: record('src/names.py'), chunks: [makeChunk('src/names.py', 0, 'snake_case_name = compute_value()\n', { language: 'python' })] },
         { record: record('src/other.ts'), chunks: [makeChunk('src/other.ts', 0, 'const unrelated = 1; // the config is elsewhere')] },
@@ -477,7 +457,7 @@ describe('LoreStore', () => {
       ]);
     });
 
-    const ids = (query: string) => store.lexicalSearch(query, 10).map((hit) => hit.chunk.id);
+    const ids = (query: string) => t.store.lexicalSearch(query, 10).map((hit) => hit.chunk.id);
 
     it('finds parseConfigFile by its parts, one part, or its whole name', () => {
       assert.equal(ids('parse config')[0], 'src/config.ts#0');
@@ -491,12 +471,12 @@ describe('LoreStore', () => {
     });
 
     it('returns hits best first, with BM25 scores, capped at k', () => {
-      const hits = store.lexicalSearch('config file', 10);
+      const hits = t.store.lexicalSearch('config file', 10);
       assert.ok(hits.length >= 2);
       for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1].score >= hits[i].score);
       assert.ok(hits.every((hit) => hit.score > 0));
-      assert.equal(store.lexicalSearch('config file', 1).length, 1);
-      assert.deepEqual(store.lexicalSearch('config file', 1)[0], hits[0]);
+      assert.equal(t.store.lexicalSearch('config file', 1).length, 1);
+      assert.deepEqual(t.store.lexicalSearch('config file', 1)[0], hits[0]);
     });
 
     it('matches path segments', () => {
@@ -504,10 +484,10 @@ describe('LoreStore', () => {
     });
 
     it('returns [] for k = 0, punctuation-only queries and unknown words', () => {
-      assert.deepEqual(store.lexicalSearch('config', 0), []);
-      assert.deepEqual(store.lexicalSearch('?!.,;:()[]{} -- //', 5), []);
-      assert.deepEqual(store.lexicalSearch('', 5), []);
-      assert.deepEqual(store.lexicalSearch('xylophone', 5), []);
+      assert.deepEqual(t.store.lexicalSearch('config', 0), []);
+      assert.deepEqual(t.store.lexicalSearch('?!.,;:()[]{} -- //', 5), []);
+      assert.deepEqual(t.store.lexicalSearch('', 5), []);
+      assert.deepEqual(t.store.lexicalSearch('xylophone', 5), []);
     });
   });
 
@@ -524,8 +504,8 @@ describe('LoreStore', () => {
         chunks.forEach((chunk) => all.push({ chunk, vector: vectors.get(chunk.id)! }));
         updates.push({ record: record(filePath), chunks, vectors });
       }
-      await store.putFiles(updates, 'embed-a');
-      await store.removeFiles(['pkg/file3.ts', 'pkg/file40.ts']);
+      await t.store.putFiles(updates, 'embed-a');
+      await t.store.removeFiles(['pkg/file3.ts', 'pkg/file40.ts']);
       const live = all.filter(({ chunk }) => chunk.path !== 'pkg/file3.ts' && chunk.path !== 'pkg/file40.ts');
       const compareWithBruteForce = (s: LoreStore) => {
         for (let q = 0; q < 5; q++) {
@@ -537,28 +517,28 @@ describe('LoreStore', () => {
           assert.deepEqual(hits[0].chunk, live.find(({ chunk }) => chunk.id === hits[0].chunk.id)!.chunk);
         }
       };
-      compareWithBruteForce(store);
-      compareWithBruteForce(await reopen());
-      assert.equal(store.vectorSearch(randomVector(dims, rng), 10_000).length, live.length);
+      compareWithBruteForce(t.store);
+      compareWithBruteForce(await t.reopen());
+      assert.equal(t.store.vectorSearch(randomVector(dims, rng), 10_000).length, live.length);
     });
 
-    it('returns [] on an empty store and for k = 0', async () => {
-      assert.deepEqual(store.vectorSearch(randomVector(DIMS, random), 5), []);
-      assert.deepEqual(store.lexicalSearch('anything', 5), []);
-      await store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'x')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
-      assert.deepEqual(store.vectorSearch(randomVector(DIMS, random), 0), []);
+    it('returns [] on an empty t.store and for k = 0', async () => {
+      assert.deepEqual(t.store.vectorSearch(randomVector(DIMS, random), 5), []);
+      assert.deepEqual(t.store.lexicalSearch('anything', 5), []);
+      await t.store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'x')], new Map([['a.ts#0', randomVector(DIMS, random)]]), 'embed-a');
+      assert.deepEqual(t.store.vectorSearch(randomVector(DIMS, random), 0), []);
     });
   });
 
   describe('stats', () => {
     it('counts files, chunks and vectors and measures the bytes on disk', async () => {
-      assert.deepEqual(await store.stats(), { files: 0, chunks: 0, vectors: 0, diskBytes: statSync(path.join(dir, 'store.json')).size, formatVersion: FORMAT_VERSION });
-      await store.putFiles([
+      assert.deepEqual(await t.store.stats(), { files: 0, chunks: 0, vectors: 0, diskBytes: statSync(path.join(t.dir, 'store.json')).size, formatVersion: FORMAT_VERSION });
+      await t.store.putFiles([
         { record: record('a.ts'), chunks: [makeChunk('a.ts', 0, 'one'), makeChunk('a.ts', 1, 'two')], vectors: new Map([['a.ts#0', randomVector(DIMS, random)]]) },
         { record: record('b.ts'), chunks: [makeChunk('b.ts', 0, 'three')] },
       ], 'embed-a');
-      const stats = await store.stats();
-      const onDisk = [...snapshotFiles(dir).keys()].reduce((sum, name) => sum + statSync(path.join(dir, name)).size, 0);
+      const stats = await t.store.stats();
+      const onDisk = [...snapshotFiles(t.dir).keys()].reduce((sum, name) => sum + statSync(path.join(t.dir, name)).size, 0);
       assert.deepEqual(stats, { files: 2, chunks: 3, vectors: 1, embedModel: 'embed-a', dims: DIMS, diskBytes: onDisk, formatVersion: FORMAT_VERSION });
     });
   });

@@ -5,8 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LoreStore } from '../../../src/core/store';
 import { shardOf } from '../../../src/core/store/shardFiles';
-import { makeTempDir, removeDir } from '../../support/tempTree';
-import { makeChunk, randomVector, record, seededRandom } from './helpers';
+import { makeChunk, randomVector, record, seededRandom, storePerTest } from './helpers';
 
 const DIMS = 8;
 
@@ -16,27 +15,8 @@ function unitOf(vector: Float32Array): Float32Array {
 }
 
 describe('LoreStore reading back from the shards', () => {
-  let dir: string;
-  let store: LoreStore;
+  const t = storePerTest('lore-readback-');
   const random = seededRandom(43);
-
-  beforeEach(async () => {
-    dir = makeTempDir('lore-readback-');
-    store = await LoreStore.open(dir);
-  });
-
-  afterEach(async () => {
-    await store.close().catch(() => undefined);
-    removeDir(dir);
-  });
-
-  async function reopen(): Promise<LoreStore> {
-    await store.close();
-    store = await LoreStore.open(dir);
-    return store;
-  }
-
-  const shardFolder = (filePath: string) => path.join(dir, 'shards', shardOf(filePath).toString(16).padStart(2, '0'));
 
   /** `count` paths that share one shard. */
   function pathsInOneShard(count: number): string[] {
@@ -56,10 +36,10 @@ describe('LoreStore reading back from the shards', () => {
       for (const chunk of chunks) vectors.set(chunk.id, randomVector(dims, rng));
       return { record: record(p, `h${version}`), chunks, vectors: new Map(chunks.map((c) => [c.id, vectors.get(c.id)!])) };
     };
-    await store.putFiles(paths.map((p) => update(p, 1)), 'embed-a');
-    await store.putFile(update(paths[1], 2).record, update(paths[1], 2).chunks, update(paths[1], 2).vectors);
-    await store.removeFiles([paths[3]]);
-    await store.putFiles([update(paths[4], 3)]);
+    await t.store.putFiles(paths.map((p) => update(p, 1)), 'embed-a');
+    await t.store.putFile(update(paths[1], 2).record, update(paths[1], 2).chunks, update(paths[1], 2).vectors);
+    await t.store.removeFiles([paths[3]]);
+    await t.store.putFiles([update(paths[4], 3)]);
     const check = (s: LoreStore) => {
       const expected: Record<string, number> = { [paths[0]]: 1, [paths[1]]: 2, [paths[2]]: 1, [paths[4]]: 3 };
       for (const [p, version] of Object.entries(expected)) {
@@ -75,20 +55,20 @@ describe('LoreStore reading back from the shards', () => {
         }
       }
     };
-    check(store);
-    assert.equal((await fs.readdir(shardFolder(paths[0]))).filter((name) => name.startsWith('chunks-')).length, 1);
-    check(await reopen());
+    check(t.store);
+    assert.equal((await fs.readdir(t.shardFolder(paths[0]))).filter((name) => name.startsWith('chunks-')).length, 1);
+    check(await t.reopen());
   });
 
-  it('reports a chunk pack or shard index cut short under an open store, instead of misreading it', async () => {
+  it('reports a chunk pack or shard index cut short under an open t.store, instead of misreading it', async () => {
     const [p] = pathsInOneShard(1);
-    await store.putFile(record(p), [makeChunk(p, 0, 'some text')], new Map([[`${p}#0`, randomVector(DIMS, random)]]), 'embed-a');
-    await reopen();
-    const folder = shardFolder(p);
+    await t.store.putFile(record(p), [makeChunk(p, 0, 'some text')], new Map([[`${p}#0`, randomVector(DIMS, random)]]), 'embed-a');
+    await t.reopen();
+    const folder = t.shardFolder(p);
     const pack = (await fs.readdir(folder)).find((name) => name.startsWith('chunks-'))!;
     await fs.truncate(path.join(folder, pack), 6);
-    assert.throws(() => store.chunksOf(p), /the chunks of src\/a\d+\.ts are cut short/);
+    assert.throws(() => t.store.chunksOf(p), /the chunks of src\/a\d+\.ts are cut short/);
     await fs.truncate(path.join(folder, 'index.pb'), 10);
-    assert.throws(() => store.vectorSearch(randomVector(DIMS, random), 1), /ends before the vector at byte \d+: reindex the workspace/);
+    assert.throws(() => t.store.vectorSearch(randomVector(DIMS, random), 1), /ends before the vector at byte \d+: reindex the workspace/);
   });
 });
