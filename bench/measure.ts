@@ -1,5 +1,6 @@
 // Small measuring tools shared by the benchmarks.
 import { readdirSync, statSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
@@ -63,4 +64,26 @@ export function topKBruteForce(matrix: Float32Array, dims: number, query: Float3
     best[i] = row;
   }
   return best;
+}
+
+/** The machine a run was measured on: results from these shared VMs mean little without it. */
+export interface MachineFacts {
+  cpus: number;
+  cpuModel: string;
+  memoryGB: number;
+  node: string;
+  platform: string;
+  /** Load average over the last minute when the run started. */
+  load1: number;
+}
+
+export function machineFacts(): MachineFacts {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    load1: Math.round(os.loadavg()[0] * 10) / 10,
+  };
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { machineFacts, type MachineFacts } from './measure';
 import { benchDocs, docsTable, type DocsBench } from './docs';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -20,7 +21,7 @@ const DIMS = 768;
 type Figures = Record<string, number>;
 
 interface Results {
-  machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; platform: string; load1: number };
+  machine: MachineFacts;
   pipeline: Figures;
   sizes: Record<string, Figures>;
   naive: Record<string, Figures & { note?: string }>;
@@ -57,14 +58,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'lore-bench-'));
   try {
     const results: Results = {
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model ?? 'unknown',
-        memoryGB: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-        platform: `${os.platform()} ${os.release()}`,
-        load1: Math.round(os.loadavg()[0] * 10) / 10,
-      },
+      machine: machineFacts(),
       pipeline: {},
       sizes: {},
       naive: {},

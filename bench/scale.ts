@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { machineFacts, type MachineFacts } from './measure';
 
 const REPO = path.resolve(__dirname, '../..');
 const PROBE = path.join(__dirname, 'scaleProbe.js');
@@ -42,14 +43,7 @@ function main(): void {
   const sizes = arg ? arg.slice('--sizes='.length).split(',').map(Number) : DEFAULT_SIZES;
   const built = process.argv.find((a) => a.startsWith('--store='))?.slice('--store='.length);
   if (built && sizes.length !== 1) throw new Error('--store needs exactly one size');
-  const machine = {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    memoryGB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    load1: Math.round(os.loadavg()[0] * 10) / 10,
-  };
+  const machine = machineFacts();
   const results: { machine: typeof machine; sizes: Record<string, Figures> } = { machine, sizes: {} };
   const details: Record<string, Figures> = {};
   const work = mkdtempSync(path.join(os.tmpdir(), 'lore-scale-'));
@@ -76,7 +70,7 @@ function main(): void {
   process.stdout.write(table);
 }
 
-function markdownTable(machine: Record<string, unknown>, sizes: Record<string, Figures>, seconds: number): string {
+function markdownTable(machine: MachineFacts, sizes: Record<string, Figures>, seconds: number): string {
   const keys = Object.keys(sizes);
   const ratio = (a: number, b: number): string => (b ? `${(a / b).toFixed(2)}x` : 'n/a');
   const row = (label: string, cell: (f: Figures) => string): string => `| ${label} | ${keys.map((k) => cell(sizes[k])).join(' | ')} |`;
