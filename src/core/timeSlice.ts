@@ -12,13 +12,34 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Lets long loops give the event loop a turn every SLICE_MS. */
+/**
+ * The budget is one per event-loop turn, shared by every TimeSlice: loops that yielded resume in
+ * the same turn (one setImmediate phase), and with a budget each, two of them (opening a store
+ * loads its shards while the lexical snapshot decodes) held that turn for two slices.
+ */
+let turnStarted = -Infinity;
+let nextTurn: Promise<void> | undefined;
+
+/** A later event-loop turn, whose budget starts when it does; every loop yielding meanwhile waits for the same one. */
+function sharedTurn(): Promise<void> {
+  nextTurn ??= new Promise((resolve) =>
+    setImmediate(() => {
+      nextTurn = undefined;
+      turnStarted = performance.now();
+      resolve();
+    }),
+  );
+  return nextTurn;
+}
+
+/** Lets long loops give the event loop a turn once the current turn's SLICE_MS are spent. */
 export class TimeSlice {
-  private started = performance.now();
+  /** A loop that has not paused yet counts from its own start: the work before it on its turn is unknown. */
+  private readonly started = performance.now();
 
   async pause(): Promise<void> {
-    if (performance.now() - this.started < SLICE_MS) return;
-    await yieldToEventLoop();
-    this.started = performance.now();
+    const now = performance.now();
+    if (now - Math.max(turnStarted, this.started) < SLICE_MS) return;
+    await sharedTurn();
   }
 }
