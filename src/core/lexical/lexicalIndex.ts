@@ -130,24 +130,6 @@ export class LexicalIndex {
     return this.slotOf.keys();
   }
 
-  /**
-   * Keeps `ids`, equal to the ids it holds, as its own strings: a decoded snapshot's ids are copies
-   * of the store's, and holding both cost ~56 bytes a chunk. Changes nothing unless `ids` are all of
-   * its ids.
-   */
-  async adoptIds(ids: Iterable<string>, pause: Pause): Promise<void> {
-    const slotOf = new ShardedMap<number>();
-    for (const id of ids) {
-      const slot = this.slotOf.get(id);
-      if (slot === undefined) return;
-      slotOf.set(id, slot);
-      // An equal string: harmless if the map is not taken after all.
-      this.slotIds[slot] = id;
-      if (slotOf.size % 4096 === 0) await pause();
-    }
-    if (slotOf.size === this.slotOf.size) this.slotOf = slotOf;
-  }
-
   /** Indexes chunks; a chunk whose id is already indexed replaces it. */
   add(chunks: Iterable<LexicalDocument>): void {
     for (const chunk of chunks) {

@@ -72,29 +72,31 @@ export class LexicalState {
     this.backlog.push(entry);
   }
 
-  /** The saved index, or undefined when there is none or it is unusable (it is rebuilt then). */
-  async readSnapshot(): Promise<LexicalSnapshot | undefined> {
+  /**
+   * The saved index's bytes, read and inflated off the main thread (while the shards load), or
+   * undefined when there are none; `start` decodes them.
+   */
+  async readSnapshot(): Promise<Uint8Array | undefined> {
     try {
-      const slice = new TimeSlice();
       const compressed = await fs.readFile(this.filePath);
       // One output buffer big enough for the whole snapshot (it inflates to ~2.4x): zlib then hands
       // it over as is, where chunks would be joined by one copy on the main thread (~0.2 s at 1M
       // chunks). Pages it does not fill are never touched, so never resident.
-      const bytes = await inflate(compressed, { chunkSize: compressed.length * INFLATE_RATIO_BOUND + MIN_INFLATE_CHUNK });
-      const { index, files } = await decodeLexicalSnapshot(bytes, () => slice.pause());
-      return { index, fileHashes: files };
+      return await inflate(compressed, { chunkSize: compressed.length * INFLATE_RATIO_BOUND + MIN_INFLATE_CHUNK });
     } catch {
       return undefined;
     }
   }
 
   /**
-   * After loading, before the store is handed out: starts from `snapshot` (matching it against the
-   * loaded files between event-loop turns: ~1 s of work at 1M chunks) and indexes the rest in the
-   * background.
+   * After loading, before the store is handed out: starts from the snapshot `bytes` (decoded and
+   * matched against the loaded files between event-loop turns: ~1-2 s of work at 1M chunks) and
+   * indexes the rest in the background. Decoded only now, once every file is loaded, so that the
+   * index keeps the files' copies of the chunk ids. A snapshot that does not decode is rebuilt.
    */
-  async start(snapshot: LexicalSnapshot | undefined, slice: TimeSlice): Promise<void> {
-    await this.useSnapshot(snapshot, slice);
+  async start(bytes: Uint8Array | undefined, slice: TimeSlice): Promise<void> {
+    const snapshot = bytes && (await this.decode(bytes, slice));
+    if (snapshot) await this.useSnapshot(snapshot, slice);
     // The packs passed their checksums, so a file failing to decode here is a bug that its own reads
     // (getChunk) report; the other files still get indexed.
     this.building = this.build().catch(() => undefined);
@@ -148,13 +150,22 @@ export class LexicalState {
     await fs.rm(this.filePath, { force: true });
   }
 
+  /** The index and file hashes `bytes` hold, with the loaded files' copies of the chunk ids; undefined when they are unusable. */
+  private async decode(bytes: Uint8Array, slice: TimeSlice): Promise<LexicalSnapshot | undefined> {
+    const ownId = (id: string) => this.store.ownerOf(id)?.record.chunkIds.find((chunkId) => chunkId === id) ?? id;
+    try {
+      const { index, files } = await decodeLexicalSnapshot(bytes, () => slice.pause(), ownId);
+      return { index, fileHashes: files };
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
-   * Starts from the snapshot when there is one: the loaded files it covers (same file hash, all
+   * Starts from the snapshot: the loaded files it covers (same file hash, all
    * their chunk ids) leave the backlog; its other chunks are dropped and those files re-indexed.
    */
-  private async useSnapshot(snapshot: LexicalSnapshot | undefined, slice: TimeSlice): Promise<void> {
-    if (!snapshot) return;
-    const { index, fileHashes } = snapshot;
+  private async useSnapshot({ index, fileHashes }: LexicalSnapshot, slice: TimeSlice): Promise<void> {
     const covered = new Set<FileEntry>();
     let coveredChunks = 0;
     for (const entry of this.backlog) {
@@ -174,8 +185,6 @@ export class LexicalState {
       }
       index.discard(extra);
     }
-    // Before anything else can change the index: the files' copies of the ids are kept, the snapshot's dropped.
-    await index.adoptIds(idsOf(covered), () => slice.pause());
     this.backlog = this.backlog.filter((entry) => !covered.has(entry));
     this.index = index;
   }
@@ -233,6 +242,3 @@ export class LexicalState {
   }
 }
 
-function* idsOf(files: Iterable<FileEntry>): IterableIterator<string> {
-  for (const file of files) yield* file.record.chunkIds;
-}
