@@ -16,7 +16,7 @@
 // fallback where WebAssembly SIMD is unavailable.
 
 import { KERNEL_WASM } from './kernel';
-import { ShardedMap } from '../shardedMap';
+import { IdIndex } from '../idIndex';
 import { TopK } from '../topK';
 
 export interface ScoredId {
@@ -56,7 +56,7 @@ export class VectorMatrix {
   private readonly queryMax: number;
   private readonly storage: RowStorage;
   private ids: string[] = [];
-  private readonly rows = new ShardedMap<number>();
+  private readonly rows = new IdIndex((row) => this.ids[row]);
   /** Per row: the factor from its int8 values back to its unit vector's, and where that vector lies. */
   private scales = new Float32Array(0);
   private files = new Uint32Array(0);
@@ -143,6 +143,8 @@ export class VectorMatrix {
   delete(id: string): void {
     const row = this.rows.get(id);
     if (row === undefined) return;
+    // While the row still holds `id`: the index finds an entry through its row's id.
+    this.rows.delete(id);
     const last = this.ids.length - 1;
     if (row !== last) {
       const movedId = this.ids[last];
@@ -154,7 +156,6 @@ export class VectorMatrix {
       this.rows.set(movedId, row);
     }
     this.ids.pop();
-    this.rows.delete(id);
   }
 
   /**
