@@ -48,6 +48,15 @@ export interface SearchHit {
   score: number;
 }
 
+/** A chunk known by its id and file: enough to rank and weigh it; the rest is read on demand (`getChunk`). */
+export type ChunkRef = Pick<Chunk, 'id' | 'path'>;
+
+/** A search hit whose chunk is not read yet: a deep ranking reads only the chunks it keeps. */
+export interface RefHit {
+  chunk: ChunkRef;
+  score: number;
+}
+
 /** What `lore query --json` prints per result, and what the retriever returns. */
 export interface RetrievedChunk extends SearchHit {
   /** How it was found: the two searches, or a language server's go-to-definition ("Explain with Context"). */
@@ -58,10 +67,12 @@ export type IndexMode = 'hybrid' | 'lexical';
 
 /** What retrieval needs from the store; `LoreStore` implements it. */
 export interface SearchIndex {
-  /** Best first; scores comparable only within one call. */
-  lexicalSearch(query: string, k: number): SearchHit[];
-  /** Cosine similarity, best first; [] when no vectors exist. */
-  vectorSearch(vector: Float32Array, k: number): SearchHit[];
+  /** Best first; scores comparable only within one call. Chunks are read with `getChunk`. */
+  lexicalRanking(query: string, k: number): RefHit[];
+  /** The chunk with this id; undefined once its file changed. */
+  getChunk(id: string): Chunk | undefined;
+  /** Cosine similarity, best first; [] when no vectors exist. Chunks are read with `getChunk`. */
+  vectorRanking(vector: Float32Array, k: number): RefHit[];
   /** Number of chunks that have a vector. */
   vectorCount(): number;
   /** The chunks of one file, in line order (for merging neighbours). */

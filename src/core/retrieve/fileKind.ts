@@ -3,7 +3,7 @@
 // changelogs and guides retell what every report is about: ranked on words alone they crowd out the
 // code a report is about. So, unless the question asks about them, test files weigh less, and
 // prose weighs less when the question is about code (it names identifiers, paths or code).
-import type { SearchHit } from '../types';
+import type { RefHit } from '../types';
 import { extractQueryTerms } from './queryTerms';
 
 export type FileKind = 'code' | 'test' | 'docs';
@@ -37,7 +37,7 @@ export function kindWeights(question: string): Record<FileKind, number> {
 }
 
 /** Hits re-weighted by their file's kind, best first (a stable sort: equal scores keep their order). */
-export function weighByFileKind<T extends SearchHit>(hits: T[], question: string): T[] {
+export function weighByFileKind<T extends RefHit>(hits: T[], question: string): T[] {
   const weights = kindWeights(question);
   if (weights.test === 1 && weights.docs === 1) return hits;
   return hits

@@ -1,7 +1,7 @@
 // Combining the vector and lexical rankings, then turning adjacent hits into one readable excerpt.
 import { compareCodeUnits } from '../compare';
 import { chunkId, contentHash } from '../hash';
-import type { Chunk, RetrievedChunk, SearchHit, SearchIndex } from '../types';
+import type { Chunk, ChunkRef, RetrievedChunk, SearchIndex } from '../types';
 
 export type HitSource = 'vector' | 'lexical';
 
@@ -15,17 +15,24 @@ const MAX_MERGED_CHARS = 6000;
 
 const SOURCE_ORDER: HitSource[] = ['vector', 'lexical'];
 
+/** A fused hit: its chunk may not be read yet (lexical hits are ranked on ids and paths alone). */
+export interface FusedHit<C extends ChunkRef = ChunkRef> {
+  chunk: C;
+  score: number;
+  via: HitSource[];
+}
+
 /**
  * score(item) = sum over lists of weight / (k + rank), rank starting at 1. Raw scores are ignored:
  * cosine similarity and BM25 are not comparable, ranks are. Ties go to the item with the better
- * best rank, then to path, line and id, so the same inputs always give the same order.
+ * best rank, then to path and id, so the same inputs always give the same order.
  */
-export function reciprocalRankFusion(
-  lists: Array<{ source: HitSource; hits: SearchHit[]; weight?: number }>,
+export function reciprocalRankFusion<C extends ChunkRef>(
+  lists: Array<{ source: HitSource; hits: Array<{ chunk: C; score: number }>; weight?: number }>,
   k: number = DEFAULT_RRF_K,
-): RetrievedChunk[] {
+): Array<FusedHit<C>> {
   if (!Number.isFinite(k) || k < 0) throw new RangeError(`RRF k must be a finite number >= 0, got ${k}`);
-  const fused = new Map<string, { chunk: Chunk; score: number; bestRank: number; via: Set<HitSource> }>();
+  const fused = new Map<string, { chunk: C; score: number; bestRank: number; via: Set<HitSource> }>();
   for (const list of lists) {
     const weight = list.weight ?? 1;
     if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`RRF weight must be a finite number >= 0, got ${weight}`);
@@ -44,14 +51,7 @@ export function reciprocalRankFusion(
     });
   }
   return [...fused.values()]
-    .sort(
-      (a, b) =>
-        b.score - a.score ||
-        a.bestRank - b.bestRank ||
-        compareCodeUnits(a.chunk.path, b.chunk.path) ||
-        a.chunk.startLine - b.chunk.startLine ||
-        compareCodeUnits(a.chunk.id, b.chunk.id),
-    )
+    .sort((a, b) => b.score - a.score || a.bestRank - b.bestRank || compareCodeUnits(a.chunk.path, b.chunk.path) || compareCodeUnits(a.chunk.id, b.chunk.id))
     .map((e) => ({ chunk: e.chunk, score: e.score, via: SOURCE_ORDER.filter((s) => e.via.has(s)) }));
 }
 

@@ -23,10 +23,11 @@ import * as path from 'node:path';
 import { listFolder, removeTempFiles, sizeOnDisk, tempPathFor } from '../fsAtomic';
 import { ShardedMap } from '../shardedMap';
 import { TimeSlice, yieldToEventLoop } from '../timeSlice';
-import type { Chunk, SearchHit, SearchIndex } from '../types';
+import type { Chunk, RefHit, SearchHit, SearchIndex } from '../types';
 import { LEXICAL_FILE, LexicalState } from './lexicalState';
 import { prepareFiles, prepareVectors, toUnitVector, type FileUpdate, type PreparedFile } from './prepare';
 import { SHARD_COUNT, shardName, shardOf, ShardFiles, SHARDS_DIR, type ShardChange, type VectorOffsets } from './shardFiles';
+import { DecodedFiles } from './decodedFiles';
 import { decodePayload, fileItem, fileItemId, freezeRecord, vectorItem, type FileEntry, type FileRecord } from './shardFormat';
 import { FORMAT_VERSION, META_FILE, metaPath, readStoreMeta, writeStoreMeta, type StoreMeta } from './storeMeta';
 import { VectorMatrix } from './vectorMatrix';
@@ -50,12 +51,6 @@ export interface OpenOptions {
   savesLexicalSnapshots?: boolean;
 }
 
-/**
- * Decoded chunk lists kept for repeated `getChunk` / search hits on the same files: one question
- * touches up to ~80 candidate files, a follow-up mostly the same ones (~15 KB each decoded).
- */
-const DECODED_CACHE_FILES = 256;
-
 export class LoreStore implements SearchIndex {
   private meta: StoreMeta = { formatVersion: FORMAT_VERSION };
   private readonly shardFiles: ShardFiles;
@@ -65,7 +60,7 @@ export class LoreStore implements SearchIndex {
   private readonly owners = new ShardedMap<FileEntry>();
   private matrix?: VectorMatrix;
   private readonly lexical: LexicalState;
-  private readonly decoded = new Map<string, Chunk[]>();
+  private readonly decoded: DecodedFiles;
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
   private recoveredReason?: string;
@@ -75,6 +70,7 @@ export class LoreStore implements SearchIndex {
     savesLexicalSnapshots: boolean,
   ) {
     this.shardFiles = new ShardFiles(path.join(dir, SHARDS_DIR));
+    this.decoded = new DecodedFiles((entry) => this.shardFiles.payloadOf(entry));
     this.lexical = LexicalState.in(dir, savesLexicalSnapshots, {
       entryOf: (filePath) => this.entryOf(filePath),
       ownerOf: (id) => this.owners.get(id),
@@ -123,13 +119,13 @@ export class LoreStore implements SearchIndex {
 
   getChunk(id: string): Chunk | undefined {
     const owner = this.owners.get(id);
-    return owner && this.chunksOfEntry(owner).find((chunk) => chunk.id === id);
+    return owner && this.decoded.chunksOf(owner).find((chunk) => chunk.id === id);
   }
 
   /** The chunks of one file, in line order. */
   chunksOf(filePath: string): Chunk[] {
     const entry = this.entryOf(filePath);
-    return entry ? [...this.chunksOfEntry(entry)] : [];
+    return entry ? [...this.decoded.chunksOf(entry)] : [];
   }
 
   /**
@@ -261,22 +257,43 @@ export class LoreStore implements SearchIndex {
     });
   }
 
+  // Rankings name each hit's chunk and file without reading the chunk: a file's chunks decode
+  // together (~0.15 ms), and a deep ranking needs only the chunks it keeps (`getChunk`).
+
   /** Best first, with BM25 scores. */
-  lexicalSearch(query: string, k: number): SearchHit[] {
-    return this.lexical.search(query, k).flatMap(({ id, score }) => {
-      const chunk = this.getChunk(id);
-      return chunk ? [{ chunk, score }] : [];
-    });
+  lexicalRanking(query: string, k: number): RefHit[] {
+    return this.refs(this.lexical.search(query, k));
   }
 
   /** Cosine similarity, best first; [] when no vectors exist. */
-  vectorSearch(vector: Float32Array, k: number): SearchHit[] {
+  vectorRanking(vector: Float32Array, k: number): RefHit[] {
     const matrix = this.matrix;
     if (!matrix || matrix.size === 0 || !(k >= 1)) return [];
     if (vector.length !== matrix.dims) {
       throw new Error(`Query vector has ${vector.length} dimensions; the stored "${this.meta.embedModel}" vectors have ${matrix.dims}`);
     }
-    return matrix.search(toUnitVector(vector, 'the query'), k).flatMap(({ id, score }) => {
+    return this.refs(matrix.search(toUnitVector(vector, 'the query'), k));
+  }
+
+  /** `lexicalRanking` with the chunks read. */
+  lexicalSearch(query: string, k: number): SearchHit[] {
+    return this.withChunks(this.lexicalRanking(query, k));
+  }
+
+  /** `vectorRanking` with the chunks read. */
+  vectorSearch(vector: Float32Array, k: number): SearchHit[] {
+    return this.withChunks(this.vectorRanking(vector, k));
+  }
+
+  private refs(matches: Array<{ id: string; score: number }>): RefHit[] {
+    return matches.flatMap(({ id, score }) => {
+      const owner = this.owners.get(id);
+      return owner ? [{ chunk: { id, path: owner.record.path }, score }] : [];
+    });
+  }
+
+  private withChunks(hits: RefHit[]): SearchHit[] {
+    return hits.flatMap(({ chunk: { id }, score }) => {
       const chunk = this.getChunk(id);
       return chunk ? [{ chunk, score }] : [];
     });
@@ -397,7 +414,7 @@ export class LoreStore implements SearchIndex {
       this.lexical.discard(old.record.chunkIds);
     }
     this.shards[entry.shard].set(entry.record.path, entry);
-    this.decoded.delete(entry.record.path);
+    this.decoded.forget(entry.record.path);
     for (const chunk of chunks) {
       this.owners.set(chunk.id, entry);
       const vector = vectors.get(chunk.id);
@@ -418,7 +435,7 @@ export class LoreStore implements SearchIndex {
     }
     this.lexical.discard(entry.record.chunkIds);
     this.shards[entry.shard].delete(entry.record.path);
-    this.decoded.delete(entry.record.path);
+    this.decoded.forget(entry.record.path);
   }
 
   private async writeMeta(meta: StoreMeta): Promise<void> {
@@ -465,20 +482,6 @@ export class LoreStore implements SearchIndex {
   private vectorMatrix(): VectorMatrix {
     this.matrix ??= new VectorMatrix(this.meta.dims!, this.shardFiles);
     return this.matrix;
-  }
-
-  /** A small LRU of decoded files: search hits and neighbour merging revisit the same files. */
-  private chunksOfEntry(entry: FileEntry): Chunk[] {
-    const filePath = entry.record.path;
-    let chunks = this.decoded.get(filePath);
-    if (chunks) {
-      this.decoded.delete(filePath);
-    } else {
-      chunks = decodePayload(filePath, this.shardFiles.payloadOf(entry));
-      if (this.decoded.size >= DECODED_CACHE_FILES) this.decoded.delete(this.decoded.keys().next().value!);
-    }
-    this.decoded.set(filePath, chunks);
-    return chunks;
   }
 }
 

@@ -33,6 +33,12 @@ export interface ExactVectors {
 /** How `search` computes dot products: the WebAssembly SIMD kernel, or the scalar JS fallback. */
 export type ScanKernel = 'wasm-simd' | 'js';
 
+/**
+ * While the vectors take at most this much as float32, rows keep them in memory too: rescoring
+ * reads each of a query's 64+ candidates with a system call (~5 µs), which at 1k chunks cost as much
+ * as scanning every vector exactly. 16 MB: ~5,400 vectors of 768 dims.
+ */
+export const EXACT_IN_MEMORY_BYTES = 16 * 2 ** 20;
 /** Candidates rescored per result: enough that the exact top k are among them (measured in bench:scale). */
 export const RESCORE_FACTOR = 4;
 const MIN_RESCORED = 64;
@@ -61,6 +67,8 @@ export class VectorMatrix {
   private scales = new Float32Array(0);
   private files = new Uint32Array(0);
   private offsets = new Float64Array(0);
+  /** The full-precision vectors by row while they fit EXACT_IN_MEMORY_BYTES; once past it, never again. */
+  private exactRows?: Float32Array;
   /** A reused vector for rescoring. */
   private readonly scratch: Float32Array;
   /**
@@ -69,12 +77,13 @@ export class VectorMatrix {
    */
   private writtenRows = 0;
 
-  /** `kernel` is for tests; the default is the SIMD kernel wherever WebAssembly validates it. */
+  /** `kernel` and `exactInMemoryBytes` are for tests; the default kernel is SIMD wherever WebAssembly validates it. */
   constructor(
     readonly dims: number,
     private readonly exact: ExactVectors,
     capacity = MIN_CAPACITY,
     kernel: ScanKernel = compiledKernel() ? 'wasm-simd' : 'js',
+    private readonly exactInMemoryBytes = EXACT_IN_MEMORY_BYTES,
   ) {
     if (!Number.isInteger(dims) || dims <= 0) throw new Error(`Vector dimension must be a positive integer, got ${dims}`);
     this.stride = Math.ceil(dims / STEP_VALUES) * STEP_VALUES;
@@ -88,6 +97,7 @@ export class VectorMatrix {
     } else {
       this.storage = new ArrayRowStorage(this.stride, rows);
     }
+    if (this.exactFits(this.storage.capacity)) this.exactRows = new Float32Array(0);
     this.resizeRowData(this.storage.capacity, 0);
     this.kernel = kernel;
   }
@@ -109,6 +119,7 @@ export class VectorMatrix {
   get(id: string): Float32Array | undefined {
     const row = this.rows.get(id);
     if (row === undefined) return undefined;
+    if (this.exactRows) return this.exactRows.slice(row * this.dims, (row + 1) * this.dims);
     const vector = new Float32Array(this.dims);
     this.exact.read(this.files[row], this.offsets[row], vector);
     return vector;
@@ -149,6 +160,7 @@ export class VectorMatrix {
     if (row !== last) {
       const movedId = this.ids[last];
       this.storage.rows.copyWithin(row * this.stride, last * this.stride, (last + 1) * this.stride);
+      this.exactRows?.copyWithin(row * this.dims, last * this.dims, (last + 1) * this.dims);
       this.scales[row] = this.scales[last];
       this.files[row] = this.files[last];
       this.offsets[row] = this.offsets[last];
@@ -181,9 +193,10 @@ export class VectorMatrix {
     if (!(k > 0)) return [];
     const candidates = this.candidates(query, Math.min(count, Math.max(k * RESCORE_FACTOR, MIN_RESCORED)));
     const best = new TopK(k);
+    const { dims, exactRows } = this;
     for (const { row } of candidates) {
-      this.exact.read(this.files[row], this.offsets[row], this.scratch);
-      best.offer(row, dot(this.scratch, query));
+      if (!exactRows) this.exact.read(this.files[row], this.offsets[row], this.scratch);
+      best.offer(row, dot(exactRows ? exactRows.subarray(row * dims, (row + 1) * dims) : this.scratch, query));
     }
     return best.sorted().map(({ row, score }) => ({ id: this.ids[row], score }));
   }
@@ -234,6 +247,7 @@ export class VectorMatrix {
     this.scales[row] = largest / INT8_MAX;
     this.files[row] = file;
     this.offsets[row] = offset;
+    this.exactRows?.set(this.storage.vectorIn.subarray(0, this.dims), row * this.dims);
   }
 
   private checkDims(vector: Float32Array): void {
@@ -254,6 +268,11 @@ export class VectorMatrix {
     this.scales = resized(this.scales, capacity, used);
     this.files = resized(this.files, capacity, used);
     this.offsets = resized(this.offsets, capacity, used);
+    if (this.exactRows) this.exactRows = this.exactFits(capacity) ? resized(this.exactRows, capacity * this.dims, used * this.dims) : undefined;
+  }
+
+  private exactFits(rows: number): boolean {
+    return rows * this.dims * 4 <= this.exactInMemoryBytes;
   }
 }
 

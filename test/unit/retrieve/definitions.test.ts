@@ -82,6 +82,8 @@ describe('definitionsNamedIn', () => {
     for (let i = 0; i < 60; i++) idx.add(makeChunk(`test/locale/l${i}.js`, 1, [`assert.equal(m.fromNow(), "${i}");`], { language: 'javascript' }));
     idx.add(makeChunk('src/lib/from.js', 1, ['export function fromNow(withoutSuffix) {', '  return this.from(now(), withoutSuffix);', '}'], { language: 'javascript' }));
     assert.deepEqual([...definitionsNamedIn('`fromNow` is wrong', idx).values()].map((d) => d.chunk.path), ['src/lib/from.js']);
+    // Tests are set aside by their path: only the code chunk is read.
+    assert.equal(idx.reads.length, 1);
   });
 
   it('ignores a name defined in several files: it points nowhere', () => {

@@ -1,7 +1,7 @@
 // A small in-memory SearchIndex for the retrieval tests: word-overlap lexical search and exact
 // cosine vector search, so fusion and merging are tested on known rankings.
 import { chunkId, contentHash } from '../../../src/core/hash';
-import type { Chunk, SearchHit, SearchIndex } from '../../../src/core/types';
+import type { Chunk, RefHit, SearchHit, SearchIndex } from '../../../src/core/types';
 import { cosine } from '../../support/random';
 
 export class MemoryIndex implements SearchIndex {
@@ -13,6 +13,25 @@ export class MemoryIndex implements SearchIndex {
     this.chunks.push(chunk);
     if (vector) this.vectors.set(chunk.id, Float32Array.from(vector));
     return chunk;
+  }
+
+  /** As the store's: references only, so a stage that needs a chunk's text must read it (`getChunk`). */
+  lexicalRanking(query: string, k: number): RefHit[] {
+    return refs(this.lexicalSearch(query, k));
+  }
+
+  vectorRanking(vector: Float32Array, k: number): RefHit[] {
+    return refs(this.vectorSearch(vector, k));
+  }
+
+  /** Ids `getChunk` was asked for, in order. */
+  readonly reads: string[] = [];
+  /** Ids whose chunk can no longer be read, as when its file changed after a ranking named it. */
+  readonly gone = new Set<string>();
+
+  getChunk(id: string): Chunk | undefined {
+    this.reads.push(id);
+    return this.gone.has(id) ? undefined : this.chunks.find((chunk) => chunk.id === id);
   }
 
   lexicalSearch(query: string, k: number): SearchHit[] {
@@ -43,6 +62,10 @@ export class MemoryIndex implements SearchIndex {
   chunksOf(path: string): Chunk[] {
     return this.chunks.filter((c) => c.path === path).sort((a, b) => a.startLine - b.startLine);
   }
+}
+
+function refs(hits: SearchHit[]): RefHit[] {
+  return hits.map(({ chunk: { id, path }, score }) => ({ chunk: { id, path }, score }));
 }
 
 /** A chunk whose text spans exactly its lines. */

@@ -168,6 +168,32 @@ describe('Retriever (in-memory index)', () => {
     await assert.rejects(new Retriever(index).retrieve('parseConfig', { k: 2, signal: AbortSignal.abort() }), { name: 'AbortError' });
   });
 
+  it('reads only the head of the ranking, and deeper hits in the head\'s files, which merge into its excerpts', async () => {
+    const index = new MemoryIndex();
+    const top = index.add(makeChunk('src/widget.ts', 1, ['export function frobnicate(widget) {', '  return widget;', '}']));
+    for (let n = 0; n < 6; n++) index.add(makeChunk(`src/other${n}.ts`, 1, [`const widget${n} = widget;`]));
+    // Ranked 8th (all but the top score alike and keep their order): past the head of 5, within twice its depth.
+    const rest = index.add(makeChunk('src/widget.ts', 4, ['export const widget = 1;']));
+    for (let n = 0; n < 30; n++) index.add(makeChunk(`src/later${n}.ts`, 1, [`let widget${n} = widget;`]));
+    const ranking = index.lexicalRanking('widget frobnicate', 100).map((hit) => hit.chunk.id);
+    assert.equal(ranking.indexOf(rest.id), 7);
+
+    const { results } = await new Retriever(index).retrieve('widget frobnicate', { k: 1, candidates: 5 });
+    assert.deepEqual([results[0].chunk.startLine, results[0].chunk.endLine], [top.startLine, rest.endLine]);
+    assert.deepEqual(new Set(index.reads), new Set([...ranking.slice(0, 5), rest.id]));
+  });
+
+  it('leaves out a hit whose chunk can no longer be read (its file changed after the ranking), and goes on', async () => {
+    const { index, parse, load } = corpus();
+    index.gone.add(parse.id);
+    const { results } = await new Retriever(index).retrieve('parseConfig', { k: 3 });
+    assert.ok(results.length > 0);
+    assert.ok(results.every((r) => r.chunk.id !== parse.id && r.chunk.path !== parse.path));
+    assert.ok(results.some((r) => r.chunk.id === load.id));
+    const files = await new Retriever(index).rankFiles('parseConfig', { k: 3 });
+    assert.ok(!files.files.some((f) => f.path === parse.path));
+  });
+
   it('rejects a k or candidate count that is not a positive integer', async () => {
     const retriever = new Retriever(corpus().index);
     for (const k of [0, -1, 1.5, Number.NaN]) await assert.rejects(retriever.retrieve('parseConfig', { k }), RangeError);

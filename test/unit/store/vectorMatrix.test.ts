@@ -30,9 +30,10 @@ class MemoryVectors implements ExactVectors {
   }
 }
 
-function newMatrix(dims: number, capacity?: number, kernel?: ScanKernel): { matrix: VectorMatrix; disk: MemoryVectors } {
+/** Vectors are read back from "disk" unless `exactInMemoryBytes` lets the matrix hold them. */
+function newMatrix(dims: number, capacity?: number, kernel?: ScanKernel, exactInMemoryBytes = 0): { matrix: VectorMatrix; disk: MemoryVectors } {
   const disk = new MemoryVectors();
-  return { matrix: new VectorMatrix(dims, disk, capacity, kernel), disk };
+  return { matrix: new VectorMatrix(dims, disk, capacity, kernel, exactInMemoryBytes), disk };
 }
 
 function unit(vector: Float32Array): Float32Array {
@@ -297,6 +298,35 @@ describe('VectorMatrix', () => {
     fill(small, new Map(), random, range(0, 10));
     small.matrix.search(query, 5);
     assert.equal(small.disk.reads, 10);
+  });
+
+  it('holds the full-precision vectors while they fit its limit, reading none back, and reads them back once the rows outgrow it', () => {
+    const random = seededRandom(23);
+    const dims = 32;
+    const rows = newMatrix(dims).matrix.capacity;
+    // Room for exactly the rows it starts with: filling them fits, the growth after does not.
+    const target = newMatrix(dims, undefined, undefined, rows * dims * 4);
+    const reference = new Map<string, Float32Array>();
+    fill(target, reference, random, range(0, rows));
+    for (const id of range(0, rows).filter((_, i) => i % 7 === 0)) {
+      target.matrix.delete(id);
+      reference.delete(id);
+    }
+    const query = unit(randomVector(dims, random));
+    assertTopK(target.matrix.search(query, 10), reference, query, 10);
+    assert.deepEqual(target.matrix.get('c1'), reference.get('c1'));
+    assert.equal(target.disk.reads, 0);
+
+    fill(target, reference, random, range(rows, 2 * rows));
+    assertTopK(target.matrix.search(query, 10), reference, query, 10);
+    assert.equal(target.disk.reads, 64);
+    for (const id of range(rows, 2 * rows)) {
+      target.matrix.delete(id);
+      reference.delete(id);
+    }
+    target.matrix.trim();
+    assertTopK(target.matrix.search(query, 10), reference, query, 10);
+    assert.equal(target.disk.reads, 128, 'once outgrown, never held again');
   });
 
   it('finds the exact top 10 of 5k clustered 768-dim vectors, near-duplicates whose int8 scores differ by less than their rounding', () => {
