@@ -1,5 +1,5 @@
-// String ids -> small non-negative integers (rows, slots), for ids the caller already keeps in a
-// list of its own: the index holds only each id's hash and number, in typed arrays, so that a
+// String ids -> small non-negative integers (rows, slots, file numbers), for ids the caller already
+// keeps elsewhere: the index holds only each id's hash and number, in typed arrays, so that a
 // million entries are not a million-entry Map on the JS heap (~40 bytes an entry, all of them
 // traced by every major GC: at 1M chunks those pauses reached 100-140 ms on busy cores). Open
 // addressing with linear probing, split like ShardedMap so that growing rehashes a 64th at a time.
@@ -14,8 +14,8 @@ export class IdIndex {
   private readonly shards = Array.from({ length: SHARD_MASK + 1 }, () => new Table());
   private count = 0;
 
-  /** `idOf(value)` is the id stored with `value`, as the caller's list holds it. */
-  constructor(private readonly idOf: (value: number) => string | undefined) {}
+  /** `holds(value, id)`: whether `value` stands for `id` (tells apart ids whose hashes are equal). */
+  constructor(private readonly holds: (value: number, id: string) => boolean) {}
 
   get size(): number {
     return this.count;
@@ -24,7 +24,7 @@ export class IdIndex {
   get(id: string): number | undefined {
     const hash = hashOf(id);
     const table = this.shards[hash & SHARD_MASK];
-    const at = table.find(hash, id, this.idOf);
+    const at = table.find(hash, id, this.holds);
     return at === -1 ? undefined : table.values[at] - 1;
   }
 
@@ -32,11 +32,11 @@ export class IdIndex {
     return this.get(id) !== undefined;
   }
 
-  /** Maps `id` to `value` (a 31-bit integer); `idOf(value)` must give `id` from now on. */
+  /** Maps `id` to `value` (a 31-bit integer), for which `holds` must answer true from now on. */
   set(id: string, value: number): void {
     const hash = hashOf(id);
     const table = this.shards[hash & SHARD_MASK];
-    const at = table.find(hash, id, this.idOf);
+    const at = table.find(hash, id, this.holds);
     if (at !== -1) {
       table.values[at] = value + 1;
       return;
@@ -45,11 +45,11 @@ export class IdIndex {
     this.count++;
   }
 
-  /** Forgets `id`; call it while `idOf` still gives `id` for its value. */
+  /** Forgets `id`; call it while `holds` still answers true for its value. */
   delete(id: string): boolean {
     const hash = hashOf(id);
     const table = this.shards[hash & SHARD_MASK];
-    const at = table.find(hash, id, this.idOf);
+    const at = table.find(hash, id, this.holds);
     if (at === -1) return false;
     table.remove(at);
     this.count--;
@@ -69,10 +69,10 @@ class Table {
   private used = 0;
 
   /** The slot holding `id`, or -1. */
-  find(hash: number, id: string, idOf: (value: number) => string | undefined): number {
+  find(hash: number, id: string, holds: (value: number, id: string) => boolean): number {
     const mask = this.values.length - 1;
     for (let at = (hash >>> SHARD_BITS) & mask; this.values[at] !== 0; at = (at + 1) & mask) {
-      if (this.hashes[at] === hash && idOf(this.values[at] - 1) === id) return at;
+      if (this.hashes[at] === hash && holds(this.values[at] - 1, id)) return at;
     }
     return -1;
   }

@@ -16,6 +16,7 @@
 // snapshot (snapshotCodec.ts) so a store opens without re-tokenizing its chunks.
 import { BaseSegment } from './baseSegment';
 import { FIELDS, visitLexicalTerms, type Field, type LexicalDocument } from './terms';
+import { IdIndex } from '../idIndex';
 import { ShardedMap } from '../shardedMap';
 import { TopK } from '../topK';
 import { weightedQueryTerms } from './tokenizeCode';
@@ -67,7 +68,6 @@ export interface LexicalSnapshotView {
 /** A snapshot's index: its chunks, terms, and all postings in the base segment. */
 export interface LexicalBase {
   slotIds: string[];
-  slotOf: ShardedMap<number>;
   /** Term -> term id, and the terms by id. */
   termIds: ShardedMap<number>;
   terms: string[];
@@ -84,7 +84,8 @@ export class LexicalIndex {
 
   // Documents, by slot. A dead slot (discarded) has no id and is dropped at the next compaction.
   private slotIds: Array<string | undefined> = [];
-  private slotOf = new ShardedMap<number>();
+  /** Id -> slot, read through slotIds (a Map of a million ids weighed ~40 MB on the JS heap). */
+  private readonly slotOf = new IdIndex((slot, id) => this.slotIds[slot] === id);
   private fieldLengths = new Uint16Array(0);
   private readonly totalFieldLengths = new Float64Array(FIELD_COUNT);
   // Terms: a term's postings in field f are keyed termId * FIELD_COUNT + f.
@@ -126,8 +127,8 @@ export class LexicalIndex {
     return this.slotOf.has(id);
   }
 
-  ids(): IterableIterator<string> {
-    return this.slotOf.keys();
+  *ids(): IterableIterator<string> {
+    for (const id of this.slotIds) if (id !== undefined) yield id;
   }
 
   /** Indexes chunks; a chunk whose id is already indexed replaces it. */
@@ -243,11 +244,16 @@ export class LexicalIndex {
     };
   }
 
-  /** An index holding `base` (decoded from a snapshot) and nothing in its delta. */
-  static fromBase(base: LexicalBase): LexicalIndex {
+  /** An index holding `base` (decoded from a snapshot) and nothing in its delta; throws if a chunk id is there twice. */
+  static async fromBase(base: LexicalBase, pause: Pause): Promise<LexicalIndex> {
     const index = new LexicalIndex();
     index.slotIds = base.slotIds;
-    index.slotOf = base.slotOf;
+    for (let slot = 0; slot < base.slotIds.length; slot++) {
+      const id = base.slotIds[slot];
+      if (index.slotOf.has(id)) throw new Error(`lexical snapshot holds ${id} twice`);
+      index.slotOf.set(id, slot);
+      if (slot % 4096 === 4095) await pause();
+    }
     index.termIds = base.termIds;
     index.terms = base.terms;
     index.fieldLengths = base.fieldLengths;
@@ -418,6 +424,8 @@ export class LexicalIndex {
       perSlot[to] = this.postingsPerSlot[slot];
       if (id === undefined) deadPostings += perSlot[to];
     }
+    // slotOf reads ids through this.slotIds: the new numbering first.
+    this.slotIds = slotIds;
     if (!noneDead) {
       this.slotOf.clear();
       slotIds.forEach((id, slot) => id !== undefined && this.slotOf.set(id, slot));
@@ -425,7 +433,6 @@ export class LexicalIndex {
       for (let slot = oldSlots; slot < slotsNow; slot++) if (slotIds[slot] !== undefined) this.slotOf.set(slotIds[slot]!, slot);
     }
     const laterDelta = { slots: this.deltaSlots, frequencies: this.deltaFrequencies, keys: this.deltaKeys, end: this.deltaLength };
-    this.slotIds = slotIds;
     this.fieldLengths = fieldLengths;
     this.postingsPerSlot = perSlot;
     this.base = newBase;

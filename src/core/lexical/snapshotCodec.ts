@@ -114,10 +114,7 @@ export async function decodeLexicalSnapshot(
     throw new Error('lexical snapshot sections disagree in size');
   }
   await pause();
-  const slotOf = new ShardedMap<number>();
-  const slotIds = await ids.each((id, slot) => {
-    if (slotOf.set(id, slot).size === slot) throw new Error(`lexical snapshot holds ${id} twice`);
-  }, pause, ownId);
+  const slotIds = await ids.each(() => undefined, pause, ownId);
   const termIds = new ShardedMap<number>();
   const termsById = await terms.each((term, termId) => termIds.set(term, termId), pause);
   if (termIds.size !== terms.length) throw new Error('lexical snapshot holds a term twice');
@@ -149,7 +146,7 @@ export async function decodeLexicalSnapshot(
     for (let f = 0; f < FIELD_COUNT; f++) totalFieldLengths[f] += fieldLengths[slot * FIELD_COUNT + f];
     if (slot % 65_536 === 65_535) await pause();
   }
-  const index = LexicalIndex.fromBase({ slotIds, slotOf, termIds, terms: termsById, fieldLengths: copiedLengths, totalFieldLengths, base, postingsPerSlot: perSlot });
+  const index = await LexicalIndex.fromBase({ slotIds, termIds, terms: termsById, fieldLengths: copiedLengths, totalFieldLengths, base, postingsPerSlot: perSlot }, pause);
   const pathList = await paths.each(() => undefined, pause);
   const files = new Map<string, string>();
   await hashes.each((hash, i) => files.set(pathList[i], hash), pause);

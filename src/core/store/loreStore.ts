@@ -21,9 +21,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { listFolder, removeTempFiles, sizeOnDisk, tempPathFor } from '../fsAtomic';
-import { ShardedMap } from '../shardedMap';
 import { TimeSlice, yieldToEventLoop } from '../timeSlice';
 import type { Chunk, RefHit, SearchHit, SearchIndex } from '../types';
+import { ChunkOwners } from './chunkOwners';
 import { LEXICAL_FILE, LexicalState } from './lexicalState';
 import { prepareFiles, prepareVectors, toUnitVector, type FileUpdate, type PreparedFile } from './prepare';
 import { SHARD_COUNT, shardName, shardOf, ShardFiles, SHARDS_DIR, type ShardChange, type VectorOffsets } from './shardFiles';
@@ -57,7 +57,7 @@ export class LoreStore implements SearchIndex {
   /** Per shard: path -> file. */
   private readonly shards = Array.from({ length: SHARD_COUNT }, () => new Map<string, FileEntry>());
   /** Chunk id -> the file that holds it. */
-  private readonly owners = new ShardedMap<FileEntry>();
+  private readonly owners = new ChunkOwners();
   private matrix?: VectorMatrix;
   private readonly lexical: LexicalState;
   private readonly decoded: DecodedFiles;

@@ -62,7 +62,7 @@ export class VectorMatrix {
   private readonly queryMax: number;
   private readonly storage: RowStorage;
   private ids: string[] = [];
-  private readonly rows = new IdIndex((row) => this.ids[row]);
+  private readonly rows = new IdIndex((row, id) => this.ids[row] === id);
   /** Per row: the factor from its int8 values back to its unit vector's, and where that vector lies. */
   private scales = new Float32Array(0);
   private files = new Uint32Array(0);

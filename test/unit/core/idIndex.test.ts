@@ -5,7 +5,7 @@ import { mulberry32 } from '../../support/random';
 /** An IdIndex over a dense list of ids, kept dense by moving the last id into a deleted one's place (as the vector matrix does). */
 class DenseIds {
   readonly ids: string[] = [];
-  readonly index = new IdIndex((n) => this.ids[n]);
+  readonly index = new IdIndex((n, id) => this.ids[n] === id);
 
   add(id: string): void {
     if (this.index.has(id)) return;
@@ -48,7 +48,7 @@ describe('IdIndex', () => {
 
   it('keeps 50k ids apart through growth and deletes of every other one, and empties on clear', () => {
     const ids = Array.from({ length: 50_000 }, (_, i) => `c${i}`);
-    const index = new IdIndex((n) => ids[n]);
+    const index = new IdIndex((n, id) => ids[n] === id);
     ids.forEach((id, n) => index.set(id, n));
     ids.forEach((id, n) => assert.equal(index.get(id), n));
     for (let n = 0; n < ids.length; n += 2) assert.equal(index.delete(ids[n]), true);
