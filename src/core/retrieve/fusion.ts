@@ -217,8 +217,19 @@ function mergeRun(run: RetrievedChunk[], file: FileLines): RetrievedChunk {
   };
 }
 
+/**
+ * Per chunk read from the store (frozen, and cached with its file's other chunks), whether it spans
+ * its lines: every query's merging asks it of every chunk of each file with two hits.
+ */
+const spanKnown = new WeakMap<Chunk, boolean>();
+
 function spansItsLines(chunk: Chunk): boolean {
-  return chunk.startLine >= 1 && chunk.endLine >= chunk.startLine && lineCount(chunk.text) === chunk.endLine - chunk.startLine + 1;
+  let spans = spanKnown.get(chunk);
+  if (spans === undefined) {
+    spans = chunk.startLine >= 1 && chunk.endLine >= chunk.startLine && lineCount(chunk.text) === chunk.endLine - chunk.startLine + 1;
+    if (Object.isFrozen(chunk)) spanKnown.set(chunk, spans);
+  }
+  return spans;
 }
 
 /** splitLines(text).length, without building the lines. */

@@ -1,10 +1,11 @@
-// Chunk texts and float32 vectors are not held in memory: they are read back from the shards'
-// chunk packs and index.pb files, which every commit rewrites. These tests hold those reads right.
+// Chunk texts and float32 vectors (past 16 MB of them) are not held in memory: they are read back
+// from the shards' chunk packs and index.pb files, which every commit rewrites. These tests hold
+// those reads right.
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LoreStore } from '../../../src/core/store';
-import { shardOf } from '../../../src/core/store/shardFiles';
+import { ShardFiles, shardOf } from '../../../src/core/store/shardFiles';
 import { makeChunk, randomVector, record, seededRandom, storePerTest } from './helpers';
 
 const DIMS = 8;
@@ -68,7 +69,26 @@ describe('LoreStore reading back from the shards', () => {
     const pack = (await fs.readdir(folder)).find((name) => name.startsWith('chunks-'))!;
     await fs.truncate(path.join(folder, pack), 6);
     assert.throws(() => t.store.chunksOf(p), /the chunks of src\/a\d+\.ts are cut short/);
+    assert.throws(() => t.store.vectorSearch(randomVector(DIMS, random), 1), /the chunks of src\/a\d+\.ts are cut short/);
     await fs.truncate(path.join(folder, 'index.pb'), 10);
-    assert.throws(() => t.store.vectorSearch(randomVector(DIMS, random), 1), /ends before the vector at byte \d+: reindex the workspace/);
+    // A store this small holds its full-precision vectors in memory (VectorMatrix): ranking reads
+    // nothing from the cut file, and the next open finds the damage and starts over.
+    assert.deepEqual(t.store.vectorRanking(randomVector(DIMS, random), 1).map((hit) => hit.chunk.path), [p]);
+    await t.reopen();
+    assert.ok(t.store.recovered, 'the damaged shard index is found at open');
+    assert.equal((await t.store.stats()).chunks, 0);
+  });
+
+  it('reports a shard index cut short under the vectors read back for rescoring, instead of misreading them', async () => {
+    const [p] = pathsInOneShard(1);
+    await t.store.putFile(record(p), [makeChunk(p, 0, 'some text')], new Map([[`${p}#0`, randomVector(DIMS, random)]]), 'embed-a');
+    await fs.truncate(path.join(t.shardFolder(p), 'index.pb'), 40);
+    const files = new ShardFiles(path.dirname(t.shardFolder(p)));
+    try {
+      assert.throws(() => files.read(shardOf(p), 16, new Float32Array(DIMS)), /ends before the vector at byte 16: reindex the workspace/);
+      files.read(shardOf(p), 0, new Float32Array(DIMS));
+    } finally {
+      files.reset();
+    }
   });
 });
