@@ -247,12 +247,11 @@ class StringList {
 
   /**
    * Calls `visit` with each string in order (or the equal one `own` gives for it), pausing between
-   * batches; returns them all. Each string
-   * is decoded on its own from its bytes: as latin1 when the section is ASCII (chunk ids, most
-   * terms; each character a byte), else as UTF-8. Slicing them out of a batch decoded at once was
-   * quicker, but V8 keeps such slices as views of the batch's string, and with a million of them
-   * every young-generation GC while a store opened took 30-100 ms, against 10-30 ms with plain
-   * strings (measured at 1M chunks, on 2 busy cores).
+   * batches; returns them all. Each string is decoded on its own from its bytes: as latin1 when the
+   * section is ASCII (chunk ids, most terms; each character a byte), else as UTF-8. Slicing them
+   * out of a batch decoded at once was quicker, but V8 keeps such slices as views of the batch's
+   * string, and with a million of them every young-generation GC while a store opened took 30-100
+   * ms, against 10-30 ms with plain strings (measured at 1M chunks, on 2 busy cores).
    */
   async each(visit: (item: string, index: number) => void, pause: Pause, own: (item: string) => string = (item) => item): Promise<string[]> {
     const { bytes, lengths } = this;
