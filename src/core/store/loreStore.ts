@@ -257,10 +257,7 @@ export class LoreStore implements SearchIndex {
     });
   }
 
-  // Rankings name each hit's chunk and file without reading the chunk: a file's chunks decode
-  // together (~0.15 ms), and a deep ranking needs only the chunks it keeps (`getChunk`).
-
-  /** Best first, with BM25 scores. */
+  /** Best first, with BM25 scores; chunks are not read (a file's decode together, ~0.15 ms), only named. */
   lexicalRanking(query: string, k: number): RefHit[] {
     return this.refs(this.lexical.search(query, k));
   }
@@ -299,7 +296,7 @@ export class LoreStore implements SearchIndex {
     });
   }
 
-  /** The unit vector of a chunk, if it has one (read from disk). */
+  /** The unit vector of a chunk, if it has one. */
   vectorOf(chunkId: string): Float32Array | undefined {
     return this.matrix?.get(chunkId);
   }
