@@ -48,6 +48,8 @@ export interface LoreApi {
   status(): Promise<FolderStatus[]>;
   /** One question as the chat view asks it (every folder searched, or \`lore.searchFolder\`): the answer and its numbered sources. */
   ask(question: string): Promise<{ text: string; sources: SourceRef[] }>;
+  /** Whether the chat view is showing, as the extension host last heard from the workbench. */
+  chatViewVisible(): boolean;
 }
 
 export class Lore implements vscode.Disposable, LoreApi {
@@ -166,6 +168,10 @@ export class Lore implements vscode.Disposable, LoreApi {
     const sink = { sources: (s: SourceRef[]) => sources.push(...s), token: (t: string) => (text += t), instructionsUsed: () => undefined };
     await this.chat.ask({ question, history: [], model: readSettings().chatModel }, sink, new AbortController().signal);
     return { text, sources };
+  }
+
+  chatViewVisible(): boolean {
+    return this.chatView.visible;
   }
 
   async status(): Promise<FolderStatus[]> {

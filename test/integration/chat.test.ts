@@ -34,13 +34,15 @@ describe('chat view (real VS Code)', function () {
   it('resolves when focused, and its webview reaches the host every time it is shown', async () => {
     for (let shown = 1; shown <= 2; shown++) {
       // A hidden view drops its page (no retained context); showing it loads the page again. The
-      // workbench hides the view asynchronously: let it, or close + focus can coalesce into nothing.
+      // workbench hides the view asynchronously: focusing it before the host hears of the hide can
+      // coalesce into nothing, so wait for the host to see it hidden.
       await vscode.commands.executeCommand('workbench.action.closeSidebar');
-      await new Promise((r) => setTimeout(r, 750));
+      await waitFor(`the host sees the chat view hidden (showing ${shown})`, async () => (api.chatViewVisible() ? undefined : true));
       const since = (await observedRequests(fakeOllamaUrl())).requests.length;
       await vscode.commands.executeCommand('lore.chat.focus');
       // Only the webview's `ready` makes the host list the installed models.
       await waitForRequest(`the webview posts ready (showing ${shown})`, since, (r) => r.method === 'GET' && r.path === '/api/tags');
+      assert.ok(api.chatViewVisible(), 'the host sees the chat view shown');
     }
   });
 

@@ -62,6 +62,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.session.explain(selection, question);
   }
 
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
+
   newChat(): void {
     this.session.newChat();
   }
