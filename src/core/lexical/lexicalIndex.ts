@@ -18,6 +18,7 @@ import { BaseSegment } from './baseSegment';
 import { FIELDS, visitLexicalTerms, type Field, type LexicalDocument } from './terms';
 import { IdIndex } from '../idIndex';
 import { ShardedMap } from '../shardedMap';
+import { PackedIds } from '../packedIds';
 import { TopK } from '../topK';
 import { weightedQueryTerms } from './tokenizeCode';
 
@@ -67,7 +68,7 @@ export interface LexicalSnapshotView {
 
 /** A snapshot's index: its chunks, terms, and all postings in the base segment. */
 export interface LexicalBase {
-  slotIds: string[];
+  slotIds: PackedIds;
   /** Term -> term id, and the terms by id. */
   termIds: ShardedMap<number>;
   terms: string[];
@@ -83,9 +84,10 @@ export class LexicalIndex {
   constructor(private readonly compactFloorPostings = COMPACT_FLOOR_POSTINGS) {}
 
   // Documents, by slot. A dead slot (discarded) has no id and is dropped at the next compaction.
-  private slotIds: Array<string | undefined> = [];
+  /** Empty where a chunk was discarded. */
+  private slotIds = new PackedIds();
   /** Id -> slot, read through slotIds (a Map of a million ids weighed ~40 MB on the JS heap). */
-  private readonly slotOf = new IdIndex((slot, id) => this.slotIds[slot] === id);
+  private readonly slotOf = new IdIndex((slot, id) => this.slotIds.matches(slot, id));
   private fieldLengths = new Uint16Array(0);
   private readonly totalFieldLengths = new Float64Array(FIELD_COUNT);
   // Terms: a term's postings in field f are keyed termId * FIELD_COUNT + f.
@@ -128,7 +130,7 @@ export class LexicalIndex {
   }
 
   *ids(): IterableIterator<string> {
-    for (const id of this.slotIds) if (id !== undefined) yield id;
+    for (let slot = 0; slot < this.slotIds.length; slot++) if (!this.slotIds.isEmpty(slot)) yield this.slotIds.get(slot)!;
   }
 
   /** Indexes chunks; a chunk whose id is already indexed replaces it. */
@@ -145,7 +147,7 @@ export class LexicalIndex {
       const slot = this.slotOf.get(id);
       if (slot === undefined) continue;
       this.slotOf.delete(id);
-      this.slotIds[slot] = undefined;
+      this.slotIds.set(slot, undefined);
       this.deadPostings += this.postingsPerSlot[slot];
       for (let f = 0; f < FIELD_COUNT; f++) this.totalFieldLengths[f] -= this.fieldLengths[slot * FIELD_COUNT + f];
       this.changes++;
@@ -172,7 +174,7 @@ export class LexicalIndex {
     const touched: number[] = [];
     // Scores one posting; lastTerm (1-based term number) makes a term count once per chunk however many fields it hits.
     const score = (slot: number, frequency: number, f: number, weight: number, lengthScale: number, termNumber: number) => {
-      if (slotIds[slot] === undefined) return;
+      if (slotIds.isEmpty(slot)) return;
       const norm = K1 * (1 - B) + lengthScale * fieldLengths[slot * FIELD_COUNT + f];
       scores[slot] += weight * (DELTA + (frequency * (K1 + 1)) / (frequency + norm));
       if (lastTerm[slot] === termNumber) return;
@@ -202,7 +204,7 @@ export class LexicalIndex {
       lastTerm[slot] = 0;
       matchedTerms[slot] = 0;
     }
-    return best.sorted().map(({ row, score }) => ({ id: slotIds[row]!, score }));
+    return best.sorted().map(({ row, score }) => ({ id: slotIds.get(row)!, score }));
   }
 
   /**
@@ -216,8 +218,8 @@ export class LexicalIndex {
     const ids: string[] = [];
     const fieldLengths = new Uint16Array(this.slotOf.size * FIELD_COUNT);
     for (let slot = 0; slot < this.slotIds.length; slot++) {
-      const id = this.slotIds[slot];
-      if (id === undefined) continue;
+      if (this.slotIds.isEmpty(slot)) continue;
+      const id = this.slotIds.get(slot)!;
       for (let f = 0; f < FIELD_COUNT; f++) fieldLengths[ids.length * FIELD_COUNT + f] = this.fieldLengths[slot * FIELD_COUNT + f];
       renumbered[slot] = ids.length;
       ids.push(id);
@@ -249,7 +251,7 @@ export class LexicalIndex {
     const index = new LexicalIndex();
     index.slotIds = base.slotIds;
     for (let slot = 0; slot < base.slotIds.length; slot++) {
-      const id = base.slotIds[slot];
+      const id = base.slotIds.get(slot)!;
       if (index.slotOf.has(id)) throw new Error(`lexical snapshot holds ${id} twice`);
       index.slotOf.set(id, slot);
       if (slot % 4096 === 4095) await pause();
@@ -330,7 +332,7 @@ export class LexicalIndex {
     }
     let count = 0;
     this.forEachPosting(key, (slot) => {
-      if (this.slotIds[slot] !== undefined) count++;
+      if (!this.slotIds.isEmpty(slot)) count++;
     });
     return count;
   }
@@ -360,7 +362,7 @@ export class LexicalIndex {
     const keyCount = this.termIds.size * FIELD_COUNT;
     const renumbered = new Int32Array(oldSlots).fill(-1);
     let live = 0;
-    for (let slot = 0; slot < oldSlots; slot++) if (this.slotIds[slot] !== undefined) renumbered[slot] = live++;
+    for (let slot = 0; slot < oldSlots; slot++) if (!this.slotIds.isEmpty(slot)) renumbered[slot] = live++;
     const noneDead = live === oldSlots;
 
     const starts = new Uint32Array(keyCount + 1);
@@ -411,26 +413,26 @@ export class LexicalIndex {
     const slotsNow = this.slotIds.length;
     const newNumber = (slot: number) => (slot < oldSlots ? renumbered[slot] : live + slot - oldSlots);
     const slotCount = live + slotsNow - oldSlots;
-    const slotIds = new Array<string | undefined>(slotCount);
+    const slotIds = new PackedIds(slotCount);
     const fieldLengths = new Uint16Array(Math.ceil(Math.max(slotCount, 256) * 1.5) * FIELD_COUNT);
     const perSlot = new Uint32Array(fieldLengths.length / FIELD_COUNT);
     let deadPostings = 0;
     for (let slot = 0; slot < slotsNow; slot++) {
       const to = newNumber(slot);
       if (to === -1) continue;
-      const id = this.slotIds[slot];
-      slotIds[to] = id;
+      // Slots keep their order: `to` is always the next one.
+      slotIds.pushFrom(this.slotIds, slot);
       for (let f = 0; f < FIELD_COUNT; f++) fieldLengths[to * FIELD_COUNT + f] = this.fieldLengths[slot * FIELD_COUNT + f];
       perSlot[to] = this.postingsPerSlot[slot];
-      if (id === undefined) deadPostings += perSlot[to];
+      if (slotIds.isEmpty(to)) deadPostings += perSlot[to];
     }
     // slotOf reads ids through this.slotIds: the new numbering first.
     this.slotIds = slotIds;
     if (!noneDead) {
       this.slotOf.clear();
-      slotIds.forEach((id, slot) => id !== undefined && this.slotOf.set(id, slot));
+      for (let slot = 0; slot < slotCount; slot++) if (!slotIds.isEmpty(slot)) this.slotOf.set(slotIds.get(slot)!, slot);
     } else {
-      for (let slot = oldSlots; slot < slotsNow; slot++) if (slotIds[slot] !== undefined) this.slotOf.set(slotIds[slot]!, slot);
+      for (let slot = oldSlots; slot < slotsNow; slot++) if (!slotIds.isEmpty(slot)) this.slotOf.set(slotIds.get(slot)!, slot);
     }
     const laterDelta = { slots: this.deltaSlots, frequencies: this.deltaFrequencies, keys: this.deltaKeys, end: this.deltaLength };
     this.fieldLengths = fieldLengths;

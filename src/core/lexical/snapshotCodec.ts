@@ -8,6 +8,7 @@ import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { BaseSegment, checkGaps } from './baseSegment';
 import { FIELD_COUNT, LexicalIndex, noPause, PAUSE_EVERY_POSTINGS, type Pause } from './lexicalIndex';
+import { PackedIds } from '../packedIds';
 import { ShardedMap } from '../shardedMap';
 import { FIELDS, splitFields, type LexicalDocument } from './terms';
 import { indexTerms } from './tokenizeCode';
@@ -106,15 +107,11 @@ async function joinSections(sections: Section[], pause: Pause): Promise<Uint8Arr
 /**
  * The index a snapshot holds, and its files. Throws on bytes that are not a snapshot of this
  * version, or that another tokenizer wrote (its postings would not match the terms queries
- * produce). Awaits `pause` now and then, like encodeLexicalSnapshot. `ownId` gives, for a chunk id,
- * an equal string the caller holds anyway (the store's copy), which the index then keeps: the
- * snapshot's own copy dies young. A million ids that all outlived the decode cost ~56 bytes each
- * and young-generation GCs of 30-100 ms while a store opened.
+ * produce). Awaits `pause` now and then, like encodeLexicalSnapshot.
  */
 export async function decodeLexicalSnapshot(
   bytes: Uint8Array,
   pause: Pause = noPause,
-  ownId: (id: string) => string = (id) => id,
 ): Promise<{ index: LexicalIndex; files: Map<string, string> }> {
   const reader = new SnapshotReader(bytes);
   const header = JSON.parse(reader.text()) as { version: number; fingerprint: string; slots: number; terms: number; postings: number; files: number };
@@ -137,9 +134,12 @@ export async function decodeLexicalSnapshot(
     throw new Error('lexical snapshot sections disagree in size');
   }
   await pause();
-  const slotIds = await ids.each(() => undefined, pause, ownId);
+  // Packed as they are decoded: the snapshot's id strings all die young.
+  const slotIds = new PackedIds(ids.length);
+  await ids.each((id) => slotIds.push(id), pause);
   const termIds = new ShardedMap<number>();
-  const termsById = await terms.each((term, termId) => termIds.set(term, termId), pause);
+  const termsById = new Array<string>(terms.length);
+  await terms.each((term, termId) => termIds.set((termsById[termId] = term), termId), pause);
   if (termIds.size !== terms.length) throw new Error('lexical snapshot holds a term twice');
   await pause();
   const starts = new Uint32Array(counts.length + 1);
@@ -170,7 +170,7 @@ export async function decodeLexicalSnapshot(
     if (slot % 65_536 === 65_535) await pause();
   }
   const index = await LexicalIndex.fromBase({ slotIds, termIds, terms: termsById, fieldLengths: copiedLengths, totalFieldLengths, base, postingsPerSlot: perSlot }, pause);
-  const pathList = await paths.each(() => undefined, pause);
+  const pathList = await paths.all(pause);
   const files = new Map<string, string>();
   await hashes.each((hash, i) => files.set(pathList[i], hash), pause);
   if (files.size !== pathList.length) throw new Error('lexical snapshot names a file twice');
@@ -253,10 +253,9 @@ class StringList {
    * string, and with a million of them every young-generation GC while a store opened took 30-100
    * ms, against 10-30 ms with plain strings (measured at 1M chunks, on 2 busy cores).
    */
-  async each(visit: (item: string, index: number) => void, pause: Pause, own: (item: string) => string = (item) => item): Promise<string[]> {
+  async each(visit: (item: string, index: number) => void, pause: Pause): Promise<void> {
     const { bytes, lengths } = this;
     const ascii = isAscii(bytes);
-    const items = new Array<string>(lengths.length);
     let at = 0;
     for (let first = 0; first < lengths.length; first += STRINGS_PER_BATCH) {
       for (let i = first, last = Math.min(first + STRINGS_PER_BATCH, lengths.length); i < last; i++) {
@@ -264,14 +263,18 @@ class StringList {
         if (end > bytes.length) throw new Error('lexical snapshot strings disagree with their lengths');
         const decoded = bytes.toString(ascii ? 'latin1' : 'utf8', at, end);
         if (decoded.length !== lengths[i]) throw new Error('lexical snapshot strings disagree with their lengths');
-        const item = own(decoded);
         at = end;
-        items[i] = item;
-        visit(item, i);
+        visit(decoded, i);
       }
       await pause();
     }
     if (at !== bytes.length) throw new Error('lexical snapshot strings disagree with their lengths');
+  }
+
+  /** All the strings, as `each` decodes them. */
+  async all(pause: Pause): Promise<string[]> {
+    const items = new Array<string>(this.length);
+    await this.each((item, i) => (items[i] = item), pause);
     return items;
   }
 }

@@ -150,11 +150,10 @@ export class LexicalState {
     await fs.rm(this.filePath, { force: true });
   }
 
-  /** The index and file hashes `bytes` hold, with the loaded files' copies of the chunk ids; undefined when they are unusable. */
+  /** The index and file hashes `bytes` hold; undefined when they are unusable. */
   private async decode(bytes: Uint8Array, slice: TimeSlice): Promise<LexicalSnapshot | undefined> {
-    const ownId = (id: string) => this.store.ownerOf(id)?.record.chunkIds.find((chunkId) => chunkId === id) ?? id;
     try {
-      const { index, files } = await decodeLexicalSnapshot(bytes, () => slice.pause(), ownId);
+      const { index, files } = await decodeLexicalSnapshot(bytes, () => slice.pause());
       return { index, fileHashes: files };
     } catch {
       return undefined;

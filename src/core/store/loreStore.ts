@@ -382,10 +382,8 @@ export class LoreStore implements SearchIndex {
     // Quantized straight from the files' bytes into the matrix.
     for (const { bytes, file, ids, offsets, dims } of vectors) {
       for (let i = 0; i < ids.length; i++) {
-        const owner = this.owners.get(ids[i]);
-        if (owner?.shard !== shard) throw new Error(`vector for unknown chunk ${ids[i]}`);
-        // The record's copy of the id, so the one decoded with the vector is garbage (~40 bytes a chunk).
-        const id = owner.record.chunkIds.find((chunkId) => chunkId === ids[i])!;
+        const id = ids[i];
+        if (this.owners.get(id)?.shard !== shard) throw new Error(`vector for unknown chunk ${id}`);
         if (!this.matrix || dims[i] !== this.matrix.dims) {
           throw new Error(`vector of chunk ${id} has ${dims[i]} dimensions, expected ${this.meta.dims ?? 'none'}`);
         }

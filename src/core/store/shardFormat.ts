@@ -24,7 +24,7 @@ export interface FileRecord {
   hash: string;
   size: number;
   mtimeMs: number;
-  chunkIds: string[];
+  readonly chunkIds: readonly string[];
 }
 
 export interface FileEntry {
@@ -256,9 +256,33 @@ export function isFileItemId(id: string): boolean {
   return id.startsWith(FILE_ITEM_PREFIX);
 }
 
-export function freezeRecord(record: FileRecord): FileRecord {
-  Object.freeze(record.chunkIds);
-  return Object.freeze(record);
+/** The record as the store holds it: frozen, its chunk ids compact (see StoredRecord). */
+export function freezeRecord({ path, hash, size, mtimeMs, chunkIds }: FileRecord): FileRecord {
+  return new StoredRecord(path, hash, size, mtimeMs, chunkIds);
+}
+
+const CHUNK_ID = /^[0-9a-f]{24}$/;
+
+/**
+ * A file's chunk ids, when all are chunk ids (24 hex characters), are one joined string, split
+ * again on each read of `chunkIds` (a fresh frozen array): one string a file instead of one a
+ * chunk, for the reason in packedIds.ts.
+ */
+class StoredRecord implements FileRecord {
+  readonly #ids: string | readonly string[];
+
+  constructor(readonly path: string, readonly hash: string, readonly size: number, readonly mtimeMs: number, chunkIds: readonly string[]) {
+    this.#ids = chunkIds.every((id) => CHUNK_ID.test(id)) ? chunkIds.join('') : Object.freeze([...chunkIds]);
+    Object.freeze(this);
+  }
+
+  get chunkIds(): readonly string[] {
+    const ids = this.#ids;
+    if (typeof ids !== 'string') return ids;
+    const split = new Array<string>(ids.length / 24);
+    for (let i = 0; i < split.length; i++) split[i] = ids.slice(i * 24, i * 24 + 24);
+    return Object.freeze(split);
+  }
 }
 
 /** Undefined when absent or malformed. */

@@ -17,6 +17,7 @@
 
 import { KERNEL_WASM } from './kernel';
 import { IdIndex } from '../idIndex';
+import { PackedIds } from '../packedIds';
 import { TopK } from '../topK';
 
 export interface ScoredId {
@@ -61,8 +62,8 @@ export class VectorMatrix {
   /** The query's largest magnitude maps to this: no i32 sum of `stride` products with int8 rows can overflow. */
   private readonly queryMax: number;
   private readonly storage: RowStorage;
-  private ids: string[] = [];
-  private readonly rows = new IdIndex((row, id) => this.ids[row] === id);
+  private readonly ids = new PackedIds();
+  private readonly rows = new IdIndex((row, id) => this.ids.matches(row, id));
   /** Per row: the factor from its int8 values back to its unit vector's, and where that vector lies. */
   private scales = new Float32Array(0);
   private files = new Uint32Array(0);
@@ -158,13 +159,13 @@ export class VectorMatrix {
     this.rows.delete(id);
     const last = this.ids.length - 1;
     if (row !== last) {
-      const movedId = this.ids[last];
+      const movedId = this.ids.get(last)!;
       this.storage.rows.copyWithin(row * this.stride, last * this.stride, (last + 1) * this.stride);
       this.exactRows?.copyWithin(row * this.dims, last * this.dims, (last + 1) * this.dims);
       this.scales[row] = this.scales[last];
       this.files[row] = this.files[last];
       this.offsets[row] = this.offsets[last];
-      this.ids[row] = movedId;
+      this.ids.set(row, movedId);
       this.rows.set(movedId, row);
     }
     this.ids.pop();
@@ -198,7 +199,7 @@ export class VectorMatrix {
       if (!exactRows) this.exact.read(this.files[row], this.offsets[row], this.scratch);
       best.offer(row, dot(exactRows ? exactRows.subarray(row * dims, (row + 1) * dims) : this.scratch, query));
     }
-    return best.sorted().map(({ row, score }) => ({ id: this.ids[row], score }));
+    return best.sorted().map(({ row, score }) => ({ id: this.ids.get(row)!, score }));
   }
 
   /** The `wanted` rows with the best int8 scores. */

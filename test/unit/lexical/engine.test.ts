@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import MiniSearch from 'minisearch';
 import { decodeLexicalSnapshot, encodeLexicalSnapshot, indexTerms, LexicalIndex, splitFields, weightedQueryTerms, type LexicalDocument } from '../../../src/core/lexical';
 import { mulberry32 } from '../../support/random';
+import { chunkId } from '../../../src/core/hash';
 
 const FIELDS = ['path', 'symbol', 'signature', 'doc', 'body'] as const;
 const BOOST = { path: 3, symbol: 1, signature: 0.5, doc: 1, body: 1 };
@@ -218,20 +219,21 @@ describe('LexicalIndex engine', () => {
     for (const query of ['données8995', '日本語の検索2', 'emoji😀query8998', 'plain5']) assert.deepEqual(decoded.search(query, 20), index.search(query, 20), query);
   });
 
-  it('a decoded index asks the caller for its copy of each chunk id, and searches as before', async () => {
+  it('a decoded index keeps chunk ids of both shapes (packed hex and any other), and searches as before', async () => {
     const index = new LexicalIndex();
-    index.add(docs.slice(0, 60));
-    const asked: string[] = [];
-    const { index: decoded } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(index), undefined, (id) => {
-      asked.push(id);
-      return `${id} `.trimEnd();
-    });
-    assert.deepEqual(asked.sort(), docs.slice(0, 60).map((d) => d.id).sort());
+    // Half the ids shaped as the store makes them (24 hex characters, held packed), half not.
+    const mixed = docs.slice(0, 60).map((d, i) => (i % 2 ? d : { ...d, id: chunkId(d.id, i, 'h') }));
+    index.add(mixed);
+    const { index: decoded } = await decodeLexicalSnapshot(await encodeLexicalSnapshot(index));
+    assert.deepEqual([...decoded.ids()].sort(), mixed.map((d) => d.id).sort());
     assert.equal(decoded.size, 60);
     for (const query of QUERIES) assert.deepEqual(decoded.search(query, 20), index.search(query, 20), query);
-    decoded.discard([docs[3].id]);
-    assert.equal(decoded.has(docs[3].id), false);
-    assert.equal(decoded.size, 59);
+    for (const gone of [mixed[3].id, mixed[4].id]) {
+      decoded.discard([gone]);
+      assert.equal(decoded.has(gone), false);
+    }
+    assert.equal(decoded.size, 58);
+    assert.ok(decoded.has(mixed[5].id) && decoded.has(mixed[6].id));
   });
 
   it('a snapshot keeps chunk ids and terms that are not ASCII', async () => {

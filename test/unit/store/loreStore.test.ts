@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FORMAT_VERSION, LoreStore } from '../../../src/core/store';
+import { chunkId } from '../../../src/core/hash';
 import { shardOf } from '../../../src/core/store/shardFiles';
 import type { Chunk, SearchHit } from '../../../src/core/types';
 import { makeChunk, observe, randomVector, record, seededRandom, snapshotFiles, storePerTest } from './helpers';
@@ -67,7 +68,8 @@ describe('LoreStore', () => {
       await t.reopen();
       assert.equal(t.store.recovered, undefined);
       assert.deepEqual(await observe(t.store), before.state);
-      assert.deepEqual(t.store.getFile('src/config.ts'), { ...record('src/config.ts'), chunkIds: [a[0].id, a[1].id] });
+      const config = t.store.getFile('src/config.ts')!;
+      assert.deepEqual({ ...config, chunkIds: config.chunkIds }, { ...record('src/config.ts'), chunkIds: [a[0].id, a[1].id] });
       assert.deepEqual(t.store.getChunk(a[1].id), a[1]);
       assert.deepEqual(t.store.chunksOf('docs/guide.md'), b);
       assertSameHits(t.store.lexicalSearch('parse config', 5), before.lexical);
@@ -86,12 +88,27 @@ describe('LoreStore', () => {
     it('hands out records and chunks that callers cannot corrupt', async () => {
       await t.store.putFile(record('a.ts'), [makeChunk('a.ts', 0, 'alpha')]);
       const file = t.store.getFile('a.ts')!;
-      assert.throws(() => file.chunkIds.push('x'));
+      assert.throws(() => (file.chunkIds as string[]).push('x'));
       const chunk = t.store.getChunk('a.ts#0')!;
       assert.throws(() => {
         chunk.text = 'changed';
       });
       assert.equal(t.store.getChunk('a.ts#0')?.text, 'alpha');
+    });
+
+    it('keeps the chunk ids the chunker makes (24 hex characters) compact, and gives them back in line order, vectors and all, after a reopen', async () => {
+      const chunks = [2, 0, 1].map((n) => makeChunk('b.ts', n, `text ${n}`, { id: chunkId('b.ts', n * 10 + 1, String(n)) }));
+      const inLineOrder = [chunks[1].id, chunks[2].id, chunks[0].id];
+      const vectors = new Map(chunks.map((chunk) => [chunk.id, randomVector(DIMS, random)]));
+      await t.store.putFile(record('b.ts'), chunks, vectors, 'embed-a');
+      for (let pass = 0; pass < 2; pass++) {
+        const file = t.store.getFile('b.ts')!;
+        assert.deepEqual(file.chunkIds, inLineOrder);
+        assert.throws(() => (file.chunkIds as string[]).push('x'));
+        assert.deepEqual(t.store.vectorSearch(vectors.get(chunks[2].id)!, 1).map((hit) => hit.chunk.id), [chunks[2].id]);
+        assert.deepEqual(t.store.lexicalSearch('text', 5).map((hit) => hit.chunk.id).sort(), [...inLineOrder].sort());
+        await t.reopen();
+      }
     });
   });
 
