@@ -65,10 +65,18 @@ export interface RetrievedChunk extends SearchHit {
 
 export type IndexMode = 'hybrid' | 'lexical';
 
+export interface LexicalQueryOptions {
+  /**
+   * The query is a name from code: a compound identifier (`nonNull`, `util_1`) is searched as
+   * itself, not also as its parts, whose posting lists (`null`, `1`) can span most of the index.
+   */
+  asName?: boolean;
+}
+
 /** What retrieval needs from the store; `LoreStore` implements it. */
 export interface SearchIndex {
   /** Best first; scores comparable only within one call. Chunks are read with `getChunk`. */
-  lexicalRanking(query: string, k: number): RefHit[];
+  lexicalRanking(query: string, k: number, options?: LexicalQueryOptions): RefHit[];
   /** The chunk with this id; undefined once its file changed. */
   getChunk(id: string): Chunk | undefined;
   /** Cosine similarity, best first; [] when no vectors exist. Chunks are read with `getChunk`. */

@@ -20,6 +20,7 @@ import { IdIndex } from '../idIndex';
 import { ShardedMap } from '../shardedMap';
 import { PackedIds } from '../packedIds';
 import { TopK } from '../topK';
+import type { LexicalQueryOptions } from '../types';
 import { weightedQueryTerms } from './tokenizeCode';
 
 export interface LexicalMatch {
@@ -155,8 +156,8 @@ export class LexicalIndex {
   }
 
   /** Best first. A term repeated in the query weighs more (see weightedQueryTerms). */
-  search(query: string, k: number): LexicalMatch[] {
-    const weights = weightedQueryTerms(typeof query === 'string' ? query : '');
+  search(query: string, k: number, options: LexicalQueryOptions = {}): LexicalMatch[] {
+    const weights = weightedQueryTerms(typeof query === 'string' ? query : '', !options.asName);
     const documents = this.slotOf.size;
     if (!(k >= 1) || weights.size === 0 || documents === 0) return [];
     // Each term costs a walk over its postings: the heaviest terms, first seen first on ties.

@@ -93,8 +93,9 @@ const EXPANDED_ABBREVIATIONS = new Map(Object.entries(ABBREVIATIONS).map(([short
  * Query terms with weights: like `indexTerms`, but a part of an identifier the question names
  * counts PART_WEIGHT (the whole identifier is the strong evidence), and a term repeated in the
  * query (the query planner repeats what it trusts most) adds weight, up to MAX_TERM_WEIGHT.
+ * Without `compoundParts`, a compound identifier counts only as itself.
  */
-export function weightedQueryTerms(query: string): Map<string, number> {
+export function weightedQueryTerms(query: string, compoundParts = true): Map<string, number> {
   const weights = new Map<string, number>();
   const add = (term: string, weight: number) => {
     if (term.length > MAX_TOKEN_LENGTH || (term.length === 1 && !NUMBER.test(term))) return;
@@ -103,6 +104,7 @@ export function weightedQueryTerms(query: string): Map<string, number> {
   forEachWord(query, (whole, parts) => {
     const compound = isCompound(whole, parts);
     if (compound) add(whole, 1);
+    if (compound && !compoundParts) return;
     for (const part of parts) {
       const term = prosePart(part);
       if (term) add(term, compound ? PART_WEIGHT : 1);

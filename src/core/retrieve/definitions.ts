@@ -61,7 +61,7 @@ export function definitionsNamedIn(question: string, index: SearchIndex): Map<st
     const pattern = declarationPattern(name);
     const defining: Array<{ chunk: Chunk; line: number }> = [];
     // A test or guide that defines the name is a helper or an example, not the code under report.
-    const code = index.lexicalRanking(name, NAME_HITS).filter((hit) => fileKindOf(hit.chunk.path) === 'code');
+    const code = index.lexicalRanking(name, NAME_HITS, { asName: true }).filter((hit) => fileKindOf(hit.chunk.path) === 'code');
     for (const hit of code.slice(0, NAME_CANDIDATES)) {
       const chunk = index.getChunk(hit.chunk.id);
       if (!chunk || NOT_CODE.has(chunk.language) || !chunk.text.includes(name)) continue;

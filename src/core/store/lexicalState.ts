@@ -10,7 +10,7 @@ import * as zlib from 'node:zlib';
 import { writeFileAtomic } from '../fsAtomic';
 import { decodeLexicalSnapshot, encodeLexicalSnapshot, LexicalIndex, type FileHashes, type LexicalMatch } from '../lexical';
 import { TimeSlice, yieldToEventLoop } from '../timeSlice';
-import type { Chunk } from '../types';
+import type { Chunk, LexicalQueryOptions } from '../types';
 import { decodePayload, type FileEntry, type FileRecord } from './shardFormat';
 
 export const LEXICAL_FILE = 'lexical.bin';
@@ -103,9 +103,9 @@ export class LexicalState {
   }
 
   /** Best first; a search before the background build is done finishes it first: results are always complete. */
-  search(query: string, k: number): LexicalMatch[] {
+  search(query: string, k: number, options?: LexicalQueryOptions): LexicalMatch[] {
     while (this.backlog.length > 0) this.indexBacklogFile();
-    return this.index.search(query, k);
+    return this.index.search(query, k, options);
   }
 
   /**

@@ -22,7 +22,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { listFolder, removeTempFiles, sizeOnDisk, tempPathFor } from '../fsAtomic';
 import { TimeSlice, yieldToEventLoop } from '../timeSlice';
-import type { Chunk, RefHit, SearchHit, SearchIndex } from '../types';
+import type { Chunk, LexicalQueryOptions, RefHit, SearchHit, SearchIndex } from '../types';
 import { ChunkOwners } from './chunkOwners';
 import { LEXICAL_FILE, LexicalState } from './lexicalState';
 import { prepareFiles, prepareVectors, toUnitVector, type FileUpdate, type PreparedFile } from './prepare';
@@ -258,8 +258,8 @@ export class LoreStore implements SearchIndex {
   }
 
   /** Best first, with BM25 scores; chunks are not read (a file's decode together, ~0.15 ms), only named. */
-  lexicalRanking(query: string, k: number): RefHit[] {
-    return this.refs(this.lexical.search(query, k));
+  lexicalRanking(query: string, k: number, options?: LexicalQueryOptions): RefHit[] {
+    return this.refs(this.lexical.search(query, k, options));
   }
 
   /** Cosine similarity, best first; [] when no vectors exist. */

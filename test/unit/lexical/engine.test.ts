@@ -219,6 +219,14 @@ describe('LexicalIndex engine', () => {
     for (const query of ['données8995', '日本語の検索2', 'emoji😀query8998', 'plain5']) assert.deepEqual(decoded.search(query, 20), index.search(query, 20), query);
   });
 
+  it('searched as a name, finds the chunks that hold the whole identifier, not those that share a part of it', () => {
+    const index = new LexicalIndex();
+    const chunk = (id: string, text: string): LexicalDocument => ({ id, path: `src/${id}.ts`, text });
+    index.add([chunk('defines', 'export function nonNull(value) { return value; }'), chunk('calls', 'const x = nonNull(y);'), chunk('nulls', 'if (value === null) return null; // non null check')]);
+    assert.deepEqual(index.search('nonNull', 10, { asName: true }).map((hit) => hit.id).sort(), ['calls', 'defines']);
+    assert.deepEqual(index.search('nonNull', 10).map((hit) => hit.id).sort(), ['calls', 'defines', 'nulls']);
+  });
+
   it('a decoded index keeps chunk ids of both shapes (packed hex and any other), and searches as before', async () => {
     const index = new LexicalIndex();
     // Half the ids shaped as the store makes them (24 hex characters, held packed), half not.

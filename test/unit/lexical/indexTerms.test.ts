@@ -42,6 +42,10 @@ describe('weightedQueryTerms', () => {
     assert.deepEqual([...weightedQueryTerms('retry retry retry retry retry')], [['retri', 3]]);
   });
 
+  it('without compound parts, takes an identifier whole and a plain word as usual', () => {
+    assert.deepEqual([...weightedQueryTerms('parseConfig retry util_1', false)], [['parseconfig', 1], ['retri', 1], ['util_1', 1]]);
+  });
+
   it('is empty for stop words, punctuation and empty input', () => {
     assert.equal(weightedQueryTerms('the of and is').size, 0);
     assert.equal(weightedQueryTerms('').size, 0);

@@ -40,6 +40,12 @@ describe('definitionsNamedIn', () => {
     assert.deepEqual(found.map((d) => [d.chunk.path, d.name, d.line]), [['lib/runtime.js', 'strict', 101]]);
   });
 
+  it('looks each name up as a whole identifier, not by its parts (whose posting lists can span the index)', () => {
+    const idx = index();
+    definitionsNamedIn('`nonNull` and parseConfig fail', idx);
+    assert.deepEqual(idx.nameQueries.sort(), ['nonNull', 'parseConfig']);
+  });
+
   it('recognises Python, JavaScript and TypeScript declaration forms', () => {
     const idx = new MemoryIndex();
     const forms: Array<[string, string]> = [

@@ -1,7 +1,7 @@
 // A small in-memory SearchIndex for the retrieval tests: word-overlap lexical search and exact
 // cosine vector search, so fusion and merging are tested on known rankings.
 import { chunkId, contentHash } from '../../../src/core/hash';
-import type { Chunk, RefHit, SearchHit, SearchIndex } from '../../../src/core/types';
+import type { Chunk, LexicalQueryOptions, RefHit, SearchHit, SearchIndex } from '../../../src/core/types';
 import { cosine } from '../../support/random';
 
 export class MemoryIndex implements SearchIndex {
@@ -16,7 +16,11 @@ export class MemoryIndex implements SearchIndex {
   }
 
   /** As the store's: references only, so a stage that needs a chunk's text must read it (`getChunk`). */
-  lexicalRanking(query: string, k: number): RefHit[] {
+  /** Queries ranked `asName` (its word-overlap search splits no identifier, so it searches all queries alike). */
+  readonly nameQueries: string[] = [];
+
+  lexicalRanking(query: string, k: number, options?: LexicalQueryOptions): RefHit[] {
+    if (options?.asName) this.nameQueries.push(query);
     return refs(this.lexicalSearch(query, k));
   }
 
