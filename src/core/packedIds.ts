@@ -5,7 +5,8 @@
 // stores) is kept as a string aside. An entry can be empty (a discarded lexical slot).
 
 const ID_BYTES = 12;
-const ID_LENGTH = ID_BYTES * 2;
+/** Characters of a chunk id (see hash.ts). */
+export const ID_LENGTH = ID_BYTES * 2;
 const EMPTY = 0;
 const PACKED = 1;
 const OTHER = 2;
@@ -52,11 +53,7 @@ export class PackedIds {
     if (kind === OTHER) return this.others.get(i) === id;
     if (kind !== PACKED || id.length !== ID_LENGTH) return false;
     const at = i * ID_BYTES;
-    for (let b = 0; b < ID_BYTES; b++) {
-      const high = HEX_VALUE[id.charCodeAt(2 * b)] ?? -1;
-      const low = HEX_VALUE[id.charCodeAt(2 * b + 1)] ?? -1;
-      if (high < 0 || low < 0 || this.bytes[at + b] !== ((high << 4) | low)) return false;
-    }
+    for (let b = 0; b < ID_BYTES; b++) if (this.bytes[at + b] !== hexByte(id, b)) return false;
     return true;
   }
 
@@ -108,14 +105,23 @@ export class PackedIds {
   }
 }
 
-/** Writes a 24-hex-character id as 12 bytes at `at`; false (nothing written) for any other id. */
-function pack(id: string, into: Buffer, at: number): boolean {
+/** Whether `id` has the shape of a chunk id (24 lowercase hex characters), which is held packed. */
+export function isPackableId(id: string): boolean {
   if (id.length !== ID_LENGTH) return false;
-  for (let b = 0; b < ID_BYTES; b++) {
-    const high = HEX_VALUE[id.charCodeAt(2 * b)] ?? -1;
-    const low = HEX_VALUE[id.charCodeAt(2 * b + 1)] ?? -1;
-    if (high < 0 || low < 0) return false;
-  }
+  for (let b = 0; b < ID_BYTES; b++) if (hexByte(id, b) < 0) return false;
+  return true;
+}
+
+/** The value of the `b`-th pair of hex characters of `id`; negative if either is not lowercase hex. */
+function hexByte(id: string, b: number): number {
+  const high = HEX_VALUE[id.charCodeAt(2 * b)] ?? -1;
+  const low = HEX_VALUE[id.charCodeAt(2 * b + 1)] ?? -1;
+  return high < 0 || low < 0 ? -1 : (high << 4) | low;
+}
+
+/** Writes a chunk-id-shaped id as 12 bytes at `at`; false (nothing written) for any other id. */
+function pack(id: string, into: Buffer, at: number): boolean {
+  if (!isPackableId(id)) return false;
   into.write(id, at, ID_BYTES, 'hex');
   return true;
 }

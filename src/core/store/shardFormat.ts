@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompressSync, constants } from 'node:zlib';
 import type { IndexItem, MetadataTypes } from 'vectra';
 import type { Chunk } from '../types';
+import { ID_LENGTH, isPackableId } from '../packedIds';
 import { TimeSlice } from '../timeSlice';
 
 export interface FileRecord {
@@ -261,10 +262,8 @@ export function freezeRecord({ path, hash, size, mtimeMs, chunkIds }: FileRecord
   return new StoredRecord(path, hash, size, mtimeMs, chunkIds);
 }
 
-const CHUNK_ID = /^[0-9a-f]{24}$/;
-
 /**
- * A file's chunk ids, when all are chunk ids (24 hex characters), are one joined string, split
+ * A file's chunk ids, when all have the chunk id shape (isPackableId), are one joined string, split
  * again on each read of `chunkIds` (a fresh frozen array): one string a file instead of one a
  * chunk, for the reason in packedIds.ts.
  */
@@ -272,15 +271,15 @@ class StoredRecord implements FileRecord {
   readonly #ids: string | readonly string[];
 
   constructor(readonly path: string, readonly hash: string, readonly size: number, readonly mtimeMs: number, chunkIds: readonly string[]) {
-    this.#ids = chunkIds.every((id) => CHUNK_ID.test(id)) ? chunkIds.join('') : Object.freeze([...chunkIds]);
+    this.#ids = chunkIds.every(isPackableId) ? chunkIds.join('') : Object.freeze([...chunkIds]);
     Object.freeze(this);
   }
 
   get chunkIds(): readonly string[] {
     const ids = this.#ids;
     if (typeof ids !== 'string') return ids;
-    const split = new Array<string>(ids.length / 24);
-    for (let i = 0; i < split.length; i++) split[i] = ids.slice(i * 24, i * 24 + 24);
+    const split = new Array<string>(ids.length / ID_LENGTH);
+    for (let i = 0; i < split.length; i++) split[i] = ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH);
     return Object.freeze(split);
   }
 }
