@@ -75,8 +75,7 @@ async function measureLore(dir: string, makeCorpus: () => SyntheticCorpus, files
 
   const corpus = makeCorpus();
   const queries = Array.from({ length: QUERIES }, (_, n) => corpus.query((n * 7919) % files, n));
-  const vectors = new Map(queries.map((q) => [q.text, q.vector]));
-  const retriever = new Retriever(store, async (text) => vectors.get(text)!);
+  const retriever = new Retriever(store, corpus.embedder(queries));
   const hybrid: number[] = [];
   const vectorOnly: number[] = [];
   const lexicalOnly: number[] = [];

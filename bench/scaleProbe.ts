@@ -91,8 +91,7 @@ async function measure(dir: string, files: number): Promise<Figures> {
     const file = (n * 7919) % files;
     return { text: corpus.query(file, n).text, vector: vectors.query(file, n % CHUNKS_PER_FILE, n) };
   });
-  const byText = new Map(queries.map((q) => [q.text, q.vector]));
-  const retriever = new Retriever(store, async (text) => byText.get(text)!);
+  const retriever = new Retriever(store, corpus.embedder(queries));
   const hybrid: number[] = [];
   const vectorOnly: number[] = [];
   const found: string[][] = [];

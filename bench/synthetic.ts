@@ -23,6 +23,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** A seeded random vector (uniform in [-1, 1) in each dimension) for a hex hash. */
+function noise(hash: string): Float32Array {
+  const random = seededRandom(parseInt(hash.slice(0, 8), 16));
+  const vector = new Float32Array(DIMS);
+  for (let j = 0; j < DIMS; j++) vector[j] = random() * 2 - 1;
+  return vector;
+}
+
 /** Concatenated real source files from `nodeModules` (js/ts only), up to SOURCE_CHARS. */
 export function loadSourceText(nodeModules: string): string {
   const parts: string[] = [];
@@ -71,10 +79,7 @@ export class SyntheticCorpus {
   }
 
   vector(chunk: Chunk): Float32Array {
-    const random = seededRandom(parseInt(chunk.hash.slice(0, 8), 16));
-    const vector = new Float32Array(DIMS);
-    for (let j = 0; j < DIMS; j++) vector[j] = random() * 2 - 1;
-    return vector;
+    return noise(chunk.hash);
   }
 
   /** File `file` as the indexer would store it; `vectorOf` gives chunk i's vector (by default seeded noise). */
@@ -86,6 +91,16 @@ export class SyntheticCorpus {
       chunks,
       vectors: new Map(chunks.map((c, i) => [c.id, vectorOf(c, i)])),
     };
+  }
+
+  /**
+   * The query embedder of a retriever over this corpus: each question's own vector, and seeded noise
+   * for any other text (the retriever's meaning probe asks three sentences once; an embedder that
+   * failed it would have every query ask again, which a real model never makes it do).
+   */
+  embedder(questions: Array<{ text: string; vector: Float32Array }>): (text: string) => Promise<Float32Array> {
+    const byText = new Map(questions.map((q) => [q.text, q.vector]));
+    return async (text) => byText.get(text) ?? noise(contentHash(text));
   }
 
   /** A question made of a few real words from file `file`'s first chunk, and a vector near that chunk's. */

@@ -85,7 +85,7 @@ export function mergeNeighbourGroups(
   // Each result maps to the group that replaces it (alone when nothing merges with it).
   const groupOf = new Map<RetrievedChunk, { merged: RetrievedChunk; members: RetrievedChunk[] }>();
   for (const [path, group] of byPath) {
-    if (group.length === 1) continue;
+    if (!mayTouch(group, maxGapLines)) continue;
     const file = new FileLines([...group.map((r) => r.chunk), ...index.chunksOf(path)]);
     const splicable = group.filter((r) => file.isExact(r.chunk));
     for (const run of adjacentRuns(splicable, file, maxGapLines)) {
@@ -106,6 +106,21 @@ export function mergeNeighbourGroups(
     out.push(entry);
   }
   return out;
+}
+
+/**
+ * Whether any two of a file's results overlap or lie at most `maxGap` lines apart: if none do,
+ * nothing merges, and the file's lines need not be laid out (most files with two hits).
+ */
+function mayTouch(group: RetrievedChunk[], maxGap: number): boolean {
+  if (group.length < 2) return false;
+  const sorted = group.map((r) => r.chunk).sort((a, b) => a.startLine - b.startLine);
+  let end = sorted[0].endLine;
+  for (const chunk of sorted.slice(1)) {
+    if (chunk.startLine - end - 1 <= maxGap) return true;
+    end = Math.max(end, chunk.endLine);
+  }
+  return false;
 }
 
 /** The same text twice (copied files, repeated boilerplate) adds nothing: the better-ranked copy stays. */

@@ -11,7 +11,7 @@ export class ChunkOwners {
   private references: number[] = [];
   private readonly numbers = new Map<FileEntry, number>();
   private free: number[] = [];
-  private readonly index = new IdIndex((file, id) => this.files[file]!.record.chunkIds.includes(id));
+  private readonly index = new IdIndex((file, id) => this.files[file]!.record.holdsChunk(id));
 
   get size(): number {
     return this.index.size;

@@ -1,5 +1,5 @@
-;; The kernels of VectorMatrix: the scores of one quantized query against many quantized rows, and
-;; the quantization of a float32 vector into a row. Compiled into kernel.ts by scripts/build-kernel.mjs (`npm run build:kernel`).
+;; The kernels of VectorMatrix: the scores of one quantized query against many quantized rows, the
+;; quantization of a float32 vector into a row, and the exact dot product that rescores candidates. Compiled into kernel.ts by scripts/build-kernel.mjs (`npm run build:kernel`).
 ;;
 ;; Rows are int8 (a quarter of float32's bytes, so a scan reads a quarter of the memory), the
 ;; query int16 (finer than the rows: its rounding would otherwise add to theirs). Each step loads
@@ -81,4 +81,27 @@
             (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=48 (local.get $src)) (local.get $scale)))))))
       (local.set $src (i32.add (local.get $src) (i32.const 64)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (br_if $each (i32.lt_u (local.get $dst) (local.get $end))))))
+      (br_if $each (i32.lt_u (local.get $dst) (local.get $end)))))
+
+  ;; The dot product of the `count` floats at $a and at $b (count a positive multiple of 4), each
+  ;; product and the sum in float64: float32 products are exact in float64, so this equals a scalar
+  ;; float64 loop up to summation order (two lanes per accumulator, two accumulators).
+  (func (export "dot") (param $a i32) (param $b i32) (param $count i32) (result f64)
+    (local $end i32) (local $x v128) (local $y v128) (local $low v128) (local $high v128)
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $count) (i32.const 2))))
+    (loop $each
+      (local.set $x (v128.load (local.get $a)))
+      (local.set $y (v128.load (local.get $b)))
+      (local.set $low
+        (f64x2.add (local.get $low)
+          (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $y)))))
+      (local.set $high
+        (f64x2.add (local.get $high)
+          (f64x2.mul
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $y) (local.get $y))))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (br_if $each (i32.lt_u (local.get $a) (local.get $end))))
+    (local.set $low (f64x2.add (local.get $low) (local.get $high)))
+    (f64.add (f64x2.extract_lane 0 (local.get $low)) (f64x2.extract_lane 1 (local.get $low)))))

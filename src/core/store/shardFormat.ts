@@ -30,7 +30,7 @@ export interface FileRecord {
 
 export interface FileEntry {
   /** Frozen: handed out as is by `getFile` and `files`. */
-  readonly record: FileRecord;
+  readonly record: StoredRecord;
   readonly shard: number;
   /**
    * brotli(JSON(StoredChunk[])): the file's chunks in line order. Held in memory only from
@@ -258,7 +258,7 @@ export function isFileItemId(id: string): boolean {
 }
 
 /** The record as the store holds it: frozen, its chunk ids compact (see StoredRecord). */
-export function freezeRecord({ path, hash, size, mtimeMs, chunkIds }: FileRecord): FileRecord {
+export function freezeRecord({ path, hash, size, mtimeMs, chunkIds }: FileRecord): StoredRecord {
   return new StoredRecord(path, hash, size, mtimeMs, chunkIds);
 }
 
@@ -267,7 +267,7 @@ export function freezeRecord({ path, hash, size, mtimeMs, chunkIds }: FileRecord
  * again on each read of `chunkIds` (a fresh frozen array): one string a file instead of one a
  * chunk, for the reason in packedIds.ts.
  */
-class StoredRecord implements FileRecord {
+export class StoredRecord implements FileRecord {
   readonly #ids: string | readonly string[];
 
   constructor(readonly path: string, readonly hash: string, readonly size: number, readonly mtimeMs: number, chunkIds: readonly string[]) {
@@ -281,6 +281,16 @@ class StoredRecord implements FileRecord {
     const split = new Array<string>(ids.length / ID_LENGTH);
     for (let i = 0; i < split.length; i++) split[i] = ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH);
     return Object.freeze(split);
+  }
+
+  /** Whether `id` is one of `chunkIds`, without splitting them (chunk owner lookups ask this per hit). */
+  holdsChunk(id: string): boolean {
+    const ids = this.#ids;
+    if (typeof ids !== 'string') return ids.includes(id);
+    if (id.length !== ID_LENGTH) return false;
+    let at = ids.indexOf(id);
+    while (at !== -1 && at % ID_LENGTH !== 0) at = ids.indexOf(id, at + 1);
+    return at !== -1;
   }
 }
 

@@ -70,8 +70,6 @@ export class VectorMatrix {
   private offsets = new Float64Array(0);
   /** The full-precision vectors by row while they fit EXACT_IN_MEMORY_BYTES; once past it, never again. */
   private exactRows?: Float32Array;
-  /** A reused vector for rescoring. */
-  private readonly scratch: Float32Array;
   /**
    * The most rows held since the storage was last allocated. Rows past it were never written, so
    * the OS never committed their pages: that slack costs address space, not memory.
@@ -89,7 +87,6 @@ export class VectorMatrix {
     if (!Number.isInteger(dims) || dims <= 0) throw new Error(`Vector dimension must be a positive integer, got ${dims}`);
     this.stride = Math.ceil(dims / STEP_VALUES) * STEP_VALUES;
     this.queryMax = Math.min(INT16_MAX, Math.floor(INT32_MAX / (this.stride * INT8_MAX)));
-    this.scratch = new Float32Array(dims);
     const rows = Math.max(Math.ceil(capacity) || 0, MIN_CAPACITY);
     if (kernel === 'wasm-simd') {
       const module = compiledKernel();
@@ -194,10 +191,14 @@ export class VectorMatrix {
     if (!(k > 0)) return [];
     const candidates = this.candidates(query, Math.min(count, Math.max(k * RESCORE_FACTOR, MIN_RESCORED)));
     const best = new TopK(k);
-    const { dims, exactRows } = this;
+    const { dims, exactRows, storage } = this;
+    storage.exactQueryIn.set(query);
     for (const { row } of candidates) {
-      if (!exactRows) this.exact.read(this.files[row], this.offsets[row], this.scratch);
-      best.offer(row, dot(exactRows ? exactRows.subarray(row * dims, (row + 1) * dims) : this.scratch, query));
+      // vectorIn's views are renewed when the memory grows, which no read here can make it do.
+      const vector = storage.vectorIn.subarray(0, dims);
+      if (exactRows) vector.set(exactRows.subarray(row * dims, (row + 1) * dims));
+      else this.exact.read(this.files[row], this.offsets[row], vector);
+      best.offer(row, storage.exactDotIn());
     }
     return best.sorted().map(({ row, score }) => ({ id: this.ids.get(row)!, score }));
   }
@@ -283,21 +284,19 @@ function resized<T extends Float32Array | Uint32Array | Float64Array>(array: T, 
   return next;
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let j = 0; j < a.length; j++) sum += a[j] * b[j];
-  return sum;
-}
-
 /** Where the int8 rows live: `stride` values each, the padding zero, packed from row 0. */
 interface RowStorage {
   /** `capacity` rows; a new view after every resize. */
   readonly rows: Int8Array;
-  /** A vector to quantize (`stride` floats, the padding zero), and the same as bytes; new views after every resize. */
+  /** A vector to quantize or to rescore (`stride` floats, the padding zero), and the same as bytes; new views after every resize. */
   readonly vectorIn: Float32Array;
   readonly vectorBytes: Uint8Array;
   /** The largest magnitude in `vectorIn`; NaN if it holds NaN. */
   largestIn(): number;
+  /** A float32 query for `exactDotIn` (`stride` floats, the padding zero); a new view after every resize. */
+  readonly exactQueryIn: Float32Array;
+  /** The dot product of `vectorIn` and `exactQueryIn`, each product and the sum in float64. */
+  exactDotIn(): number;
   /** Writes `vectorIn` x `factor`, rounded half to even, into row `row`. */
   quantizeIn(row: number, factor: number): void;
   readonly capacity: number;
@@ -309,7 +308,8 @@ interface RowStorage {
 }
 
 /**
- * Memory layout: the query, the scores of one block, the vector to quantize, then the rows, so
+ * Memory layout: the query, the scores of one block, the vector to quantize (or to rescore), the
+ * float32 query of rescoring, then the rows, so
  * that growing appends rows in place (WebAssembly memory grows without copying).
  */
 class WasmRowStorage implements RowStorage {
@@ -317,6 +317,7 @@ class WasmRowStorage implements RowStorage {
   rows!: Int8Array;
   vectorIn!: Float32Array;
   vectorBytes!: Uint8Array;
+  exactQueryIn!: Float32Array;
   capacity = 0;
   private memory!: WasmMemory;
   private kernels!: Kernels;
@@ -324,12 +325,14 @@ class WasmRowStorage implements RowStorage {
   private scores!: Int32Array;
   private readonly scoresOffset: number;
   private readonly vectorOffset: number;
+  private readonly exactQueryOffset: number;
   private readonly rowsOffset: number;
 
   constructor(private readonly module: object, private readonly stride: number, capacity: number) {
     this.scoresOffset = stride * 2;
     this.vectorOffset = this.scoresOffset + BLOCK_ROWS * 4;
-    this.rowsOffset = this.vectorOffset + stride * 4;
+    this.exactQueryOffset = this.vectorOffset + stride * 4;
+    this.rowsOffset = this.exactQueryOffset + stride * 4;
     this.maxCapacity = Math.floor((MAX_PAGES * PAGE_BYTES - this.rowsOffset) / stride);
     this.allocate(Math.min(capacity, this.maxCapacity));
   }
@@ -356,6 +359,10 @@ class WasmRowStorage implements RowStorage {
     return this.kernels.largest(this.vectorOffset, this.stride);
   }
 
+  exactDotIn(): number {
+    return this.kernels.dot(this.vectorOffset, this.exactQueryOffset, this.stride);
+  }
+
   quantizeIn(row: number, factor: number): void {
     this.kernels.quantize(this.vectorOffset, this.rowsOffset + row * this.stride, this.stride, factor);
   }
@@ -376,6 +383,7 @@ class WasmRowStorage implements RowStorage {
     this.scores = new Int32Array(buffer, this.scoresOffset, BLOCK_ROWS);
     this.vectorIn = new Float32Array(buffer, this.vectorOffset, this.stride);
     this.vectorBytes = new Uint8Array(buffer, this.vectorOffset, this.stride * 4);
+    this.exactQueryIn = new Float32Array(buffer, this.exactQueryOffset, this.stride);
     this.rows = new Int8Array(buffer, this.rowsOffset, this.capacity * this.stride);
   }
 
@@ -390,18 +398,33 @@ class ArrayRowStorage implements RowStorage {
   rows: Int8Array;
   readonly vectorIn: Float32Array;
   readonly vectorBytes: Uint8Array;
+  readonly exactQueryIn: Float32Array;
   private readonly scores = new Int32Array(BLOCK_ROWS);
 
   constructor(private readonly stride: number, capacity: number) {
     this.rows = new Int8Array(capacity * stride);
     this.vectorIn = new Float32Array(stride);
     this.vectorBytes = new Uint8Array(this.vectorIn.buffer);
+    this.exactQueryIn = new Float32Array(stride);
   }
 
   largestIn(): number {
     let largest = 0;
     for (const value of this.vectorIn) largest = Math.max(largest, Math.abs(value));
     return largest;
+  }
+
+  /** Summed in the kernel's order (a sum per lane of four), so both give the same scores to the last bit. */
+  exactDotIn(): number {
+    const { vectorIn: a, exactQueryIn: b } = this;
+    let [s0, s1, s2, s3] = [0, 0, 0, 0];
+    for (let j = 0; j < this.stride; j += 4) {
+      s0 += a[j] * b[j];
+      s1 += a[j + 1] * b[j + 1];
+      s2 += a[j + 2] * b[j + 2];
+      s3 += a[j + 3] * b[j + 3];
+    }
+    return s0 + s2 + (s1 + s3);
   }
 
   /** As the kernel computes it: a float32 product, rounded half to even. */
@@ -447,6 +470,7 @@ interface Kernels {
   scores(query: number, rows: number, count: number, stride: number, out: number): void;
   largest(src: number, count: number): number;
   quantize(src: number, dst: number, count: number, factor: number): void;
+  dot(a: number, b: number, count: number): number;
 }
 
 interface WasmMemory {

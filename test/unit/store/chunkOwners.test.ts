@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { ChunkOwners } from '../../../src/core/store/chunkOwners';
-import type { FileEntry } from '../../../src/core/store/shardFormat';
+import { freezeRecord, type FileEntry } from '../../../src/core/store/shardFormat';
 
 function entry(path: string, chunkIds: string[]): FileEntry {
-  return { record: { path, hash: `${path}-hash`, size: 1, mtimeMs: 0, chunkIds }, shard: 0, packOffset: 0, packLength: 0 };
+  return { record: freezeRecord({ path, hash: `${path}-hash`, size: 1, mtimeMs: 0, chunkIds }), shard: 0, packOffset: 0, packLength: 0 };
 }
 
 function own(owners: ChunkOwners, file: FileEntry): void {
@@ -48,5 +48,22 @@ describe('ChunkOwners', () => {
     assert.equal(owners.get('0-0'), undefined);
     own(owners, files[4]);
     assert.equal(owners.get('4-0'), files[4]);
+  });
+
+  it('tells a file\'s packed chunk ids from a run of hex that straddles two of them', () => {
+    const [a, b] = ['ab'.repeat(12), 'cd'.repeat(12)];
+    const straddling = (a + b).slice(1, 25);
+    const owners = new ChunkOwners();
+    const file = entry('src/a.ts', [a, b]);
+    own(owners, file);
+    assert.equal(file.record.holdsChunk(straddling), false);
+    assert.equal(owners.get(straddling), undefined);
+    assert.equal(owners.get(b), file);
+    // The same run, once it is an id of the file, is found past the place it straddles.
+    const widened = entry('src/a.ts', [a, b, straddling]);
+    own(owners, widened);
+    assert.equal(widened.record.holdsChunk(straddling), true);
+    assert.equal(owners.get(straddling), widened);
+    assert.equal(widened.record.holdsChunk(a.slice(1)), false);
   });
 });
