@@ -40,8 +40,11 @@ export function kindWeights(question: string): Record<FileKind, number> {
 export function weighByFileKind<T extends RefHit>(hits: T[], question: string): T[] {
   const weights = kindWeights(question);
   if (weights.test === 1 && weights.docs === 1) return hits;
+  const factors = hits.map((hit) => weights[fileKindOf(hit.chunk.path)]);
+  // Nothing to weigh (all code, say): the order stands, and ~250 hits are not copied and sorted.
+  if (factors.every((factor) => factor === 1)) return hits;
   return hits
-    .map((hit, order) => ({ hit: { ...hit, score: hit.score * weights[fileKindOf(hit.chunk.path)] }, order }))
+    .map((hit, order) => ({ hit: factors[order] === 1 ? hit : { ...hit, score: hit.score * factors[order] }, order }))
     .sort((a, b) => b.hit.score - a.hit.score || a.order - b.order)
     .map(({ hit }) => hit);
 }

@@ -32,27 +32,28 @@ export function reciprocalRankFusion<C extends ChunkRef>(
   k: number = DEFAULT_RRF_K,
 ): Array<FusedHit<C>> {
   if (!Number.isFinite(k) || k < 0) throw new RangeError(`RRF k must be a finite number >= 0, got ${k}`);
-  const fused = new Map<string, { chunk: C; score: number; bestRank: number; via: Set<HitSource> }>();
-  for (const list of lists) {
+  // `sources`: a bit per source (its index in SOURCE_ORDER) that ranked the item; `list`: the last list that did.
+  const fused = new Map<string, { chunk: C; score: number; bestRank: number; sources: number; list: number }>();
+  lists.forEach((list, listIndex) => {
     const weight = list.weight ?? 1;
     if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`RRF weight must be a finite number >= 0, got ${weight}`);
-    const seen = new Set<string>();
+    const bit = 1 << SOURCE_ORDER.indexOf(list.source);
     list.hits.forEach((hit, index) => {
-      const id = hit.chunk.id;
-      // A list that repeats an item counts it once, at its best rank.
-      if (seen.has(id)) return;
-      seen.add(id);
       const rank = index + 1;
-      const entry = fused.get(id) ?? { chunk: hit.chunk, score: 0, bestRank: rank, via: new Set<HitSource>() };
-      entry.score += weight / (k + rank);
-      entry.bestRank = Math.min(entry.bestRank, rank);
-      entry.via.add(list.source);
-      fused.set(id, entry);
+      const entry = fused.get(hit.chunk.id);
+      if (!entry) fused.set(hit.chunk.id, { chunk: hit.chunk, score: weight / (k + rank), bestRank: rank, sources: bit, list: listIndex });
+      // A list that repeats an item counts it once, at its best rank (its first).
+      else if (entry.list !== listIndex) {
+        entry.score += weight / (k + rank);
+        entry.bestRank = Math.min(entry.bestRank, rank);
+        entry.sources |= bit;
+        entry.list = listIndex;
+      }
     });
-  }
+  });
   return [...fused.values()]
     .sort((a, b) => b.score - a.score || a.bestRank - b.bestRank || compareCodeUnits(a.chunk.path, b.chunk.path) || compareCodeUnits(a.chunk.id, b.chunk.id))
-    .map((e) => ({ chunk: e.chunk, score: e.score, via: SOURCE_ORDER.filter((s) => e.via.has(s)) }));
+    .map((e) => ({ chunk: e.chunk, score: e.score, via: SOURCE_ORDER.filter((_, i) => e.sources & (1 << i)) }));
 }
 
 /**
@@ -85,7 +86,7 @@ export function mergeNeighbourGroups(
   // Each result maps to the group that replaces it (alone when nothing merges with it).
   const groupOf = new Map<RetrievedChunk, { merged: RetrievedChunk; members: RetrievedChunk[] }>();
   for (const [path, group] of byPath) {
-    if (!mayTouch(group, maxGapLines)) continue;
+    if (!mayTouch(group.filter((r) => spansItsLines(r.chunk)), maxGapLines)) continue;
     const file = new FileLines([...group.map((r) => r.chunk), ...index.chunksOf(path)]);
     const splicable = group.filter((r) => file.isExact(r.chunk));
     for (const run of adjacentRuns(splicable, file, maxGapLines)) {
@@ -109,8 +110,9 @@ export function mergeNeighbourGroups(
 }
 
 /**
- * Whether any two of a file's results overlap or lie at most `maxGap` lines apart: if none do,
- * nothing merges, and the file's lines need not be laid out (most files with two hits).
+ * Whether any two of a file's results (that span their lines) overlap or lie at most `maxGap`
+ * lines apart: if none do, nothing merges, and the file's lines need not be laid out (most files
+ * with two hits).
  */
 function mayTouch(group: RetrievedChunk[], maxGap: number): boolean {
   if (group.length < 2) return false;

@@ -64,6 +64,12 @@ describe('definitionsNamedIn', () => {
     assert.deepEqual([...found].sort(), ['FileLoader', 'LoaderOptions', 'MAX_LOADERS', 'loadAll', 'loadFile', 'load_file', 'readChunk', 'unload']);
   });
 
+  it('gives the line of the first declaration, past earlier uses and a NUL in the text, where its keyword and name may be on two lines', () => {
+    const idx = new MemoryIndex();
+    idx.add(makeChunk('src/a.ts', 1, ['const sep = "\0";', 'loadFile(sep);', 'export function', '  loadFile(path) {', '}']));
+    assert.deepEqual([...definitionsNamedIn('`loadFile` fails', idx).values()].map((d) => d.line), [3]);
+  });
+
   it('does not take a call, an assignment to a property, or a data file key for a definition', () => {
     const idx = new MemoryIndex();
     idx.add(makeChunk('src/a.ts', 1, ['  loadFile(path);', '  options.loadFile = true;', 'if (loadFile(x)) {']));

@@ -52,6 +52,17 @@ describe('reciprocalRankFusion', () => {
     assert.equal(fused[0].score, 1 / 61);
   });
 
+  it('counts an item once per list, two lists of one source included', () => {
+    const fused = reciprocalRankFusion([
+      { source: 'lexical', hits: [hit(b), hit(a), hit(b)] },
+      { source: 'lexical', hits: [hit(a), hit(a)] },
+    ]);
+    assert.deepEqual(fused.map((r) => [r.chunk.path, r.score, r.via]), [
+      ['a.ts', 1 / 62 + 1 / 61, ['lexical']],
+      ['b.ts', 1 / 61, ['lexical']],
+    ]);
+  });
+
   it('breaks ties deterministically: better best rank, then path, then line', () => {
     // a and d tie on score (rank 1 in one list, rank 2 in the other); b and c tie exactly.
     const lists = [
