@@ -189,6 +189,10 @@ export class FakeOllama {
   private createServer(): http.Server {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
     const server = this.tls ? https.createServer({ key: this.tls.key, cert: this.tls.cert }, handler) : http.createServer(handler);
+    // As Ollama's Go server: no idle timeout on kept-alive connections. Node's default (5 s) closed
+    // them under a client in the same process that reused one after a long busy stretch (eval's
+    // first \`lore ask\`: "connection reset").
+    server.keepAliveTimeout = 0;
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
